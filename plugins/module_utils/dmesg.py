@@ -1,0 +1,331 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Scanning core of dmesg_check: find the catalog's signatures in a kernel
+log, attribute them to GPUs by PCI address, and put the root cause first.
+
+One pass: every pattern of the catalog (plus the few structural ones: PCI
+enumeration, boot markers) is compiled into a single alternation that is run
+over the whole text with ``finditer``; only the lines it hits are looked at
+again, with the individual patterns, to classify them. Lines that match
+nothing cost one regular-expression scan in C.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import (
+    CLASS_VERDICT,
+    CLASSES,
+    ROLES,
+    SEVERITIES,
+    SIGNATURES,
+    XID_SIGNATURE,
+    XIDS,
+)
+
+MAX_LINES_KEPT = 5
+
+# Timestamp prefixes of the formats we read. Each removes the prefix and
+# leaves the kernel's message; the prefix is kept as ``first_seen``.
+_TS_PATTERNS = [
+    # dmesg: "[    0.577854] "; dmesg -T: "[Tue Nov 24 19:05:24 2026] "
+    re.compile(r"^\[\s*(?P<ts>\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4})\]\s?"),
+    # journalctl -k / syslog: "Nov 24 19:05:24 host kernel: [   1.23] " (the dmesg stamp is optional)
+    re.compile(r"^(?P<ts>[A-Z][a-z]{2} [ \d]\d [\d:]{8}) \S+ kernel: (?:\[\s*\d+\.\d+\] )?"),
+    # RFC 3339 syslog: "2026-11-24T19:05:24.123456+00:00 host kernel: "
+    re.compile(r"^(?P<ts>\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?) \S+ kernel: (?:\[\s*\d+\.\d+\] )?"),
+    # journalctl -o short-monotonic: "[    1.234567] host kernel: "
+    re.compile(r"^\[\s*(?P<ts>\d+\.\d+)\] \S+ kernel: "),
+]
+
+# A new boot starts here (kern.log and saved logs hold several boots).
+_BOOT_MARKER = re.compile(
+    r"(?m)^(?:.*\] Linux version \d|.* kernel: Linux version \d|Linux version \d|-- Boot [0-9a-f]+ --|-- Reboot --).*$")
+
+# PCI enumeration: "pci 0000:01:00.0: [10de:1e04] type 00 class 0x030000"
+_ENUM = r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[(?P<vendor>[0-9a-fA-F]{4}):[0-9a-fA-F]{4}\]"
+_NV_DEV = r"(?:nvidia|nouveau|NVRM: GPU) (?P<npci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])"
+_PCI_ANY = re.compile(
+    r"(?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)|\[GPU ID (?P<drm>0x[0-9a-fA-F]{8})\]")
+
+# The class order used to choose the root cause among several.
+_CLASS_RANK = {"hardware": 0, "passthrough": 1, "secure_boot": 2, "driver": 3, "application": 4, "info": 5}
+_SEV_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+class CatalogError(Exception):
+    """A signature (built-in or given by the user) is not valid."""
+
+
+def _strip_inline_flags(pattern):
+    """Move a leading inline flag group such as ``(?i)`` inside a group so
+    that patterns can be joined into one alternation."""
+    m = re.match(r"^\(\?([aiLmsux]+)\)", pattern)
+    if m:
+        return "(?%s:%s)" % (m.group(1), pattern[m.end():])
+    return pattern
+
+
+def validate_signature(sig, where="signatures"):
+    """Check one signature dict; return a normalised copy."""
+    if not isinstance(sig, dict):
+        raise CatalogError("%s: each signature must be a dict, got %r" % (where, sig))
+    sid = sig.get("id")
+    if not sid or not isinstance(sid, str) or not re.match(r"^[a-z][a-z0-9_]*$", sid):
+        raise CatalogError("%s: signature id %r must be lower-case letters, digits and '_'" % (where, sid))
+    out = dict(sig)
+    out.setdefault("severity", "error")
+    out.setdefault("role", "standalone")
+    out.setdefault("summary", "{gpu}: %s" % sid)
+    out.setdefault("remediation", "")
+    if "pattern" in out and "patterns" not in out:
+        out["patterns"] = [out.pop("pattern")]
+    if out.get("class") not in CLASSES:
+        raise CatalogError("%s: signature %r has class %r; expected one of %s"
+                           % (where, sid, out.get("class"), ", ".join(CLASSES)))
+    if out["severity"] not in SEVERITIES:
+        raise CatalogError("%s: signature %r has severity %r; expected one of %s"
+                           % (where, sid, out["severity"], ", ".join(SEVERITIES)))
+    if out["role"] not in ROLES:
+        raise CatalogError("%s: signature %r has role %r; expected one of %s"
+                           % (where, sid, out["role"], ", ".join(ROLES)))
+    pats = out.get("patterns")
+    if not pats or not isinstance(pats, list) or not all(isinstance(p, str) and p for p in pats):
+        raise CatalogError("%s: signature %r needs 'patterns', a list of regular expressions" % (where, sid))
+    for p in pats:
+        try:
+            re.compile(p)
+        except re.error as e:
+            raise CatalogError("%s: signature %r has an invalid pattern %r: %s" % (where, sid, p, e))
+    return out
+
+
+def normalise_pci(text):
+    """Turn a PCI address or nvidia-drm GPU ID into (key, full) where key is
+    domain:bus:device (lower case) and full is the address as known."""
+    if text is None:
+        return None, None
+    if text.lower().startswith("0x"):
+        v = int(text, 16)
+        key = "%04x:%02x:%02x" % (v >> 16, (v >> 8) & 0xFF, v & 0xFF)
+        return key, key
+    t = text.lower()
+    return t[:10], t
+
+
+class Scanner(object):
+    """Compiled catalog. Build once, scan many logs."""
+
+    def __init__(self, extra=None):
+        sigs = [validate_signature(s, "catalog") for s in SIGNATURES]
+        for s in extra or []:
+            sigs.append(validate_signature(s))
+        self.signatures = sigs
+        self.by_id = dict((s["id"], s) for s in sigs)
+        self._xid = re.compile(XID_SIGNATURE["pattern"])
+        self._enum = re.compile(_ENUM)
+        self._nvdev = re.compile(_NV_DEV)
+        self._compiled = [(s, [re.compile(p) for p in s["patterns"]]) for s in sigs]
+        # The single pass: any pattern, anywhere in a line.
+        parts = [XID_SIGNATURE["pattern"], _ENUM, r"(?:nvidia|nouveau) [0-9a-fA-F]{4}:",
+                 r"NVRM: .*[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}"]
+        for s in sigs:
+            for p in s["patterns"]:
+                parts.append(_strip_inline_flags(p.lstrip("^")))
+        joined = "|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in parts)
+        self._any = re.compile(joined)
+
+    # ------------------------------------------------------------------
+    def scan(self, text, current_boot_only=True):
+        """Scan ``text``; return (findings, lines_scanned)."""
+        if "#012" in text:
+            text = text.replace("#012", "\n")
+        if current_boot_only:
+            last = None
+            for last in _BOOT_MARKER.finditer(text):
+                pass
+            if last is not None:
+                text = text[last.start():]
+        lines_scanned = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+
+        hits = []          # (line_no, ts, message, raw_line)
+        seen_starts = set()
+        for m in self._any.finditer(text):
+            start = text.rfind("\n", 0, m.start()) + 1
+            if start in seen_starts:
+                continue
+            seen_starts.add(start)
+            end = text.find("\n", m.start())
+            raw = text[start:] if end < 0 else text[start:end]
+            hits.append((text.count("\n", 0, start), raw))
+        return self._classify(hits, text), lines_scanned
+
+    # ------------------------------------------------------------------
+    @staticmethod
+    def _split_ts(raw):
+        for rx in _TS_PATTERNS:
+            m = rx.match(raw)
+            if m:
+                return m.group("ts"), raw[m.end():]
+        return None, raw
+
+    def _classify(self, hits, text):
+        nvidia_devices = {}   # key -> full address
+        other_devices = set()
+        events = []           # (line_no, sig, xid, pci_key, raw, ts, groups)
+        nvrm_pci = {}         # line number -> PCI key of an NVRM line that names one
+        for line_no, raw in hits:
+            ts, msg = self._split_ts(raw.rstrip("\r"))
+            msg = msg.lstrip()
+            m = self._enum.search(msg)
+            if m:
+                key, full = normalise_pci(m.group("epci"))
+                if m.group("vendor").lower() == "10de":
+                    nvidia_devices[key] = full
+                else:
+                    other_devices.add(key)
+            m = self._nvdev.search(msg)
+            if m:
+                key, full = normalise_pci(m.group("npci"))
+                nvidia_devices.setdefault(key, full)
+            pm = _PCI_ANY.search(msg)
+            line_key = normalise_pci(pm.group("pci") or pm.group("drm"))[0] if pm else None
+            if line_key and msg.startswith("NVRM:"):
+                nvrm_pci[line_no] = line_key
+            m = self._xid.search(msg)
+            if m:
+                key, _full = normalise_pci(m.group("pci"))
+                nvidia_devices.setdefault(key, _full)
+                events.append([line_no, None, int(m.group("xid")), key, raw, ts, {}, msg])
+                continue
+            for sig, pats in self._compiled:
+                gm = None
+                for p in pats:
+                    gm = p.search(msg)
+                    if gm:
+                        break
+                if not gm:
+                    continue
+                groups = gm.groupdict()
+                if sig["id"] == "bar_unassigned" and groups.get("bar") == "6":
+                    break
+                key = normalise_pci(groups["pci"])[0] if groups.get("pci") else line_key
+                events.append([line_no, sig, None, key, raw, ts, groups, msg])
+                break
+        # NVRM wraps long messages over several lines: a line without an
+        # address takes the one of the NVRM line just before or after it.
+        for ev in events:
+            if ev[3] is None and ev[7].startswith("NVRM:"):
+                ev[3] = nvrm_pci.get(ev[0] - 1) or nvrm_pci.get(ev[0] + 1)
+        return self._group(events, nvidia_devices, other_devices)
+
+    def _group(self, events, nvidia_devices, other_devices):
+        single = list(nvidia_devices)[0] if len(nvidia_devices) == 1 else None
+        groups = {}
+        order = []
+        for line_no, sig, xid, key, raw, ts, grp, msg in events:
+            if sig is not None and sig.get("nvidia_only"):
+                # A line naming a device must name an NVIDIA one; an NVRM line is NVIDIA's.
+                if key not in nvidia_devices and not (key is None and msg.startswith("NVRM:")):
+                    continue
+            if key is None and single is not None:
+                key = single
+            if sig is None:
+                gid = ("xid", key, xid)
+            else:
+                gid = (sig["id"], key, None)
+            g = groups.get(gid)
+            if g is None:
+                g = groups[gid] = {"sig": sig, "xid": xid, "key": key, "lines": [], "count": 0,
+                                   "first_line": line_no, "first_seen": ts, "groups": grp}
+                order.append(gid)
+            g["count"] += 1
+            if len(g["lines"]) < MAX_LINES_KEPT:
+                g["lines"].append(raw)
+        findings = [self._finding(groups[gid], nvidia_devices) for gid in order]
+        return self._root_cause_first(findings)
+
+    def _finding(self, g, nvidia_devices):
+        key = g["key"]
+        pci = nvidia_devices.get(key, key) if key else None
+        if pci and len(pci) == 10:
+            pci = pci + ".0"
+        gpu = ("GPU %s" % pci) if pci else "The GPU"
+        if g["sig"] is None:
+            xid = g["xid"]
+            cls, sev, name, action = XIDS.get(
+                xid, ("driver", "warning", "not in this collection's Xid catalog",
+                      "Look the number up in NVIDIA's Xid catalog (docs.nvidia.com/deploy/xid-errors)."))
+            f = {
+                "id": "xid", "class": cls, "severity": sev, "role": "root",
+                "summary": "%s reported Xid %d: %s" % (gpu, xid, name),
+                "remediation": action, "xid": xid,
+            }
+            if cls == "hardware" and sev == "error" and "ECC" in name:
+                f["summary"] = "%s has uncorrectable memory errors (Xid %d: %s)" % (gpu, xid, name)
+        else:
+            s = g["sig"]
+            f = {
+                "id": s["id"], "class": s["class"], "severity": s["severity"], "role": s["role"],
+                "summary": s["summary"].replace("{gpu}", gpu), "remediation": s["remediation"],
+            }
+            if s["id"] == "nvidia_loaded":
+                f["flavour"] = "open" if g["groups"].get("flavour") else "proprietary"
+        f["count"] = g["count"]
+        f["lines"] = g["lines"]
+        f["first_seen"] = g["first_seen"]
+        f["line"] = g["first_line"] + 1
+        if pci:
+            f["pci_bus_id"] = pci
+        return f
+
+    @staticmethod
+    def _root_cause_first(findings):
+        roots = {}
+        for f in findings:
+            if f["role"] == "root" and f["severity"] == "error":
+                k = f.get("pci_bus_id")
+                best = roots.get(k)
+                if best is None or (_CLASS_RANK[f["class"]], f["line"]) < (_CLASS_RANK[best["class"]], best["line"]):
+                    roots[k] = f
+        for f in findings:
+            if f["role"] == "consequence":
+                root = roots.get(f.get("pci_bus_id")) or (roots.get(None) if len(roots) == 1 else None)
+                if root is None and len(roots) == 1 and f.get("pci_bus_id") is None:
+                    root = list(roots.values())[0]
+                if root is not None:
+                    f["caused_by"] = root["id"] if root["id"] != "xid" else "xid:%d" % root["xid"]
+
+        def rank(f):
+            return (
+                _SEV_RANK[f["severity"]],
+                1 if "caused_by" in f else 0,
+                0 if f["role"] == "root" else 1,
+                _CLASS_RANK[f["class"]],
+                f["line"],
+            )
+        findings.sort(key=rank)
+        for f in findings:
+            del f["role"]
+        return findings
+
+
+def verdict(findings, fail_on):
+    """(healthy, failed, msg) for the findings and the classes to fail on."""
+    errors = [f for f in findings if f["severity"] == "error"]
+    healthy = not errors
+    failing = [f for f in errors if f["class"] in fail_on]
+    if not findings:
+        return True, False, "No known GPU problem in the kernel log."
+    top = failing[0] if failing else findings[0]
+    msg = "%s: %s. %s" % (top["summary"], CLASS_VERDICT[top["class"]], top["remediation"])
+    others = [f for f in findings if f is not top and f["severity"] != "info"]
+    if others:
+        msg += " (%d more finding%s: %s)" % (
+            len(others), "" if len(others) == 1 else "s",
+            ", ".join(sorted(set(f["id"] if f["id"] != "xid" else "xid %d" % f["xid"] for f in others))))
+    return healthy, bool(failing), msg

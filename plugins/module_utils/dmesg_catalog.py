@@ -1,0 +1,431 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one catalog of kernel-log signatures that dmesg_check knows.
+
+This module is data. The scanner (dmesg.py) matches it, the module's
+messages quote its remediations, and docs/troubleshooting.md is generated
+from it (tools/gen-troubleshooting.py); a unit test fails when the guide is
+out of date.
+
+Fields of a signature:
+  id           stable identifier (public contract)
+  class        hardware | passthrough | driver | secure_boot | application | info
+  severity     error | warning | info
+  role         root (a cause), consequence (follows from a root cause on the
+               same GPU), standalone (neither)
+  patterns     regular expressions (Python ``re``), searched in each line
+               with its timestamp removed; a group named ``pci`` captures a
+               PCI address (``0000:01:00.0``, ``0000:01:00`` or nvidia-drm's
+               ``GPU ID 0x00000100``) and one named ``bar`` a BAR number
+  nvidia_only  the line names a PCI device that must be an NVIDIA one
+               (vendor 10de, learnt from the enumeration lines) to count
+  summary      one sentence; ``{gpu}`` becomes "GPU 0000:01:00.0" or "The GPU"
+  meaning      what it means (guide)
+  remediation  what to do
+  example      a real log line (guide, tests), with its source
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+CLASSES = ("hardware", "passthrough", "driver", "secure_boot", "application", "info")
+SEVERITIES = ("error", "warning", "info")
+ROLES = ("root", "consequence", "standalone")
+
+# What a class means, said once after the summary of the leading finding.
+CLASS_VERDICT = {
+    "hardware": "this is a hardware fault; no driver or configuration change will fix it",
+    "passthrough": "this is a problem of the VM's PCI resources or of the host's passthrough setup, "
+                   "not of the guest's driver",
+    "driver": "the NVIDIA driver is missing, mismatched or not in charge of the GPU",
+    "secure_boot": "Secure Boot or kernel lockdown refused an unsigned kernel module",
+    "application": "a program using the GPU caused it; the GPU and the driver are not at fault",
+    "info": "this is for information",
+}
+
+_PCI = r"(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)"
+_DRM_GPU = r"\[GPU ID (?P<pci>0x[0-9a-fA-F]{8})\]"
+
+_HOST_MMIO = ("On the host, give the VM a 64-bit MMIO window large enough for the GPU's BARs: "
+              "QEMU/OVMF `-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536`, libvirt "
+              "`<qemu:commandline>` with the same fw_cfg or a larger `pcihole64`, and "
+              "`host-phys-bits=on` on the CPU so the guest can address it (Proxmox: "
+              "`cpu: host`, q35).")
+
+SIGNATURES = [
+    # ---------------------------------------------------------------- hardware
+    {
+        "id": "ecc_uncorrectable",
+        "class": "hardware",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"(?i)uncorrectable ECC error",
+            r"(?i)double[- ]bit ECC error",
+            r"(?i)\bDBE\b.*ECC",
+            r"(?i)row[- ]remap(?:ping|per)? failure",
+        ],
+        "summary": "{gpu} has uncorrectable memory errors",
+        "meaning": "The GPU's memory (VRAM/HBM) returned data that ECC could not correct. The GPU "
+                   "cannot be trusted with work and usually fails to initialise.",
+        "remediation": "Stop retrying installs: drain the GPU, reset it (power cycle the host), and if "
+                       "the error returns after a reset, have the board replaced (RMA). "
+                       "`nvidia-smi -q -d ECC,ROW_REMAPPER` on a host that still sees it shows the counts.",
+        "example": "NVRM: GPU 0000:00:04.0: uncorrectable ECC error detected",
+    },
+    {
+        "id": "fallen_off_bus",
+        "class": "hardware",
+        "severity": "error",
+        "role": "root",
+        "patterns": [r"(?i)fallen off the bus"],
+        "summary": "{gpu} has fallen off the bus",
+        "meaning": "The GPU stopped answering on PCIe: a power, thermal, riser/slot or board fault "
+                   "(occasionally a host-side reset problem in passthrough).",
+        "remediation": "Power cycle the host (a guest reboot is not enough); check power cables, "
+                       "seating, riser and temperatures; if it recurs, replace the board.",
+        "example": "NVRM: GPU 0000:01:00.0: GPU has fallen off the bus.",
+    },
+    {
+        "id": "pcie_aer",
+        "class": "hardware",
+        "severity": "error",
+        "role": "root",
+        "nvidia_only": True,
+        "patterns": [
+            r"AER: Uncorrect(?:ed|able) \((?:Non-)?Fatal\) error (?:received|message received from): "
+            + _PCI,
+            r"^(?:nvidia|pci|nouveau|vfio-pci) " + _PCI + r": (?:AER: )?PCIe Bus Error: "
+            r"severity=Uncorrect",
+        ],
+        "summary": "{gpu}'s PCIe link reported uncorrected errors (AER)",
+        "meaning": "Uncorrected PCIe errors on the GPU's link: a bad slot, riser, cable or board, or "
+                   "signal problems at the link speed in use.",
+        "remediation": "Reseat the GPU and riser, try another slot, or lower the slot's PCIe "
+                       "generation in the host firmware; if errors persist, replace the part.",
+        "example": "pcieport 0000:00:01.0: AER: Uncorrected (Fatal) error received: 0000:01:00.0",
+    },
+    {
+        "id": "gpu_power",
+        "class": "hardware",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"GPU is missing power",
+            r"does not have the necessary power cables connected",
+        ],
+        "summary": "{gpu} is missing power",
+        "meaning": "The board reports that its auxiliary power connectors are not powered.",
+        "remediation": "Connect the GPU's PCIe power cables on the host and check the PSU; in a VM "
+                       "this message comes from the real board, not from the guest.",
+        "example": "nouveau 0000:01:00.0: gpio: GPU is missing power, check its power cables.  "
+                   "Boot with nouveau.config=NvPowerChecks=0 to disable.",
+    },
+    # ------------------------------------------------------------- passthrough
+    {
+        "id": "gpu_not_reset",
+        "class": "passthrough",
+        "severity": "error",
+        "role": "root",
+        "patterns": [r"unexpected WPR2 already up"],
+        "summary": "{gpu} was not reset between VM boots (GSP found WPR2 already up)",
+        "meaning": "The GPU still holds state from the previous VM (or driver) run: its firmware "
+                   "region is locked, so GSP cannot boot.",
+        "remediation": "On the host, reset the GPU before starting the VM: make sure a function-level "
+                       "or bus reset happens (`echo 1 > /sys/bus/pci/devices/<addr>/reset`, the "
+                       "`reset_method` attribute), or power cycle the host. In the guest, make sure nouveau never touches the GPU "
+                       "(it is blacklisted by the nvidia_driver role), since it also leaves WPR2 up.",
+        "example": "NVRM: GPU0 kgspBootstrapRiscvOSEarly_GH100: unexpected WPR2 already up, "
+                   "cannot proceed with booting GSP",
+    },
+    {
+        "id": "device_inaccessible",
+        "class": "passthrough",
+        "severity": "error",
+        "role": "root",
+        "nvidia_only": True,
+        "patterns": [_PCI + r": Unable to change power state from D3\w* to D0, device inaccessible"],
+        "summary": "{gpu} cannot be woken from D3cold (device inaccessible)",
+        "meaning": "The GPU did not come back from its lowest power state; in a VM this is usually "
+                   "the host's reset or power management of the passed-through device.",
+        "remediation": "On the host, disable runtime power management for the GPU "
+                       "(`power/control` = `on`, `disable_idle_d3=1` for vfio-pci) and reset or power "
+                       "cycle it before starting the VM.",
+        "example": "nvidia 0000:01:00.0: Unable to change power state from D3cold to D0, "
+                   "device inaccessible",
+    },
+    {
+        "id": "bar_unassigned",
+        "class": "passthrough",
+        "severity": "error",
+        "role": "root",
+        "nvidia_only": True,
+        "patterns": [
+            r"This PCI I/O region assigned to your NVIDIA device is invalid",
+            r"NVRM: BAR(?P<bar>\d) is 0M @ 0x0 \(PCI:" + _PCI + r"\)",
+            r"^pci " + _PCI + r": BAR (?P<bar>[0-5]):? (?:no space for|failed to assign)",
+            r"^pci " + _PCI + r": BAR (?P<bar>[0-5]) \[[^\]]*\]: (?:can't assign|failed to assign)",
+        ],
+        "summary": "{gpu}'s memory BARs were not assigned in the guest",
+        "meaning": "The guest firmware/kernel found no room for the GPU's large memory BARs, so "
+                   "the driver cannot map the GPU. Typical of OVMF guests with GPUs of 16 GiB and more.",
+        "remediation": "In the guest, add `pci=realloc` to the kernel arguments "
+                       "(nvidia_driver_kernel_args). " + _HOST_MMIO,
+        "example": "NVRM: BAR1 is 0M @ 0x0 (PCI:0000:01:00.0)",
+    },
+    # ------------------------------------------------------------- secure boot
+    {
+        "id": "module_unsigned_rejected",
+        "class": "secure_boot",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"Loading of unsigned module is rejected",
+            r"Loading of module with unavailable key is rejected",
+            r"Lockdown: \S+: unsigned module loading is restricted",
+            r"Key was rejected by service",
+        ],
+        "summary": "Secure Boot refused to load an unsigned NVIDIA kernel module",
+        "meaning": "UEFI Secure Boot (kernel lockdown) only loads modules signed by a key the "
+                   "firmware or MOK trusts; the DKMS-built NVIDIA module is not.",
+        "remediation": "Sign the module with a DKMS key enrolled as MOK (`mokutil --import "
+                       "/var/lib/dkms/mok.pub`, confirm at the next boot), or disable Secure Boot in "
+                       "the VM's firmware (OVMF without the secboot variables).",
+        "example": "Lockdown: modprobe: unsigned module loading is restricted; see man kernel_lockdown.7",
+    },
+    # ------------------------------------------------------------------ driver
+    {
+        "id": "open_module_unsupported",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [r"supported by open(?: nvidia\.ko)?"],
+        "summary": "{gpu} is not supported by the open NVIDIA kernel module (no GSP on this GPU)",
+        "meaning": "NVIDIA's open kernel modules need a GPU System Processor (Turing and newer); "
+                   "Maxwell, Pascal and Volta GPUs need the proprietary module.",
+        "remediation": "Install the proprietary kernel module: set `nvidia_driver_kernel_module: "
+                       "proprietary` (cuda-drivers with nvidia-kernel-dkms instead of "
+                       "nvidia-kernel-open-dkms), then reboot.",
+        "example": "NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:15f8) installed in "
+                   "this system is not supported by open nvidia.ko because it does not include "
+                   "the required GPU System Processor (GSP).",
+    },
+    {
+        "id": "gsp_firmware",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"RmFetchGspRmImages: No firmware image found",
+            r"loading /lib/firmware/nvidia/[^ ]*gsp[^ ]* failed",
+            r"kgsp\w*: .*(?:fail|timeout|error)",
+            r"(?i)GSP-RM (?:failed|initialization failed|did not)",
+            r"(?i)failed to (?:load|boot) GSP",
+            r"Cannot initialize GSP firmware RM",
+        ],
+        "summary": "{gpu}: the GSP firmware failed to initialise",
+        "meaning": "The driver could not load or boot the GPU System Processor firmware, so the "
+                   "GPU cannot be initialised.",
+        "remediation": "Make sure the firmware package of the same driver version is installed "
+                       "(`/lib/firmware/nvidia/<version>/gsp_*.bin`, from the driver packages), then "
+                       "reboot; with the proprietary module, `NVreg_EnableGpuFirmware=0` disables GSP. "
+                       "If it follows a VM restart, reset the GPU on the host.",
+        "example": "NVRM: RmFetchGspRmImages: No firmware image found",
+    },
+    {
+        "id": "api_mismatch",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [r"NVRM: API mismatch"],
+        "summary": "The NVIDIA kernel module and user-space libraries have different versions",
+        "meaning": "A driver upgrade replaced the libraries while the old kernel module is still "
+                   "loaded (or the other way round).",
+        "remediation": "Reboot to load the new kernel module; if it persists, reinstall one driver "
+                       "version consistently and hold the packages (nvidia_driver_hold).",
+        "example": "NVRM: API mismatch: the client has the version 535.104.05, but",
+    },
+    {
+        "id": "nouveau_firmware",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"^nouveau " + _PCI + r": (?=.*(?:firmware|\bfw\b))(?=.*(?:fail|not found|error)).*",
+            r"Direct firmware load for nvidia/\S+ failed",
+        ],
+        "summary": "{gpu} is driven by nouveau, which failed to load its firmware",
+        "meaning": "Without NVIDIA's driver the in-kernel nouveau driver takes the GPU and cannot "
+                   "load the signed firmware it needs (e.g. nvidia/tu102/...); CUDA does not work.",
+        "remediation": "Install NVIDIA's driver (cuda-drivers; the nvidia_driver role) and reboot; "
+                       "the role blacklists nouveau. Installing cuda-toolkit alone does not do this.",
+        "example": "nouveau 0000:01:00.0: firmware: failed to load nvidia/tu102/gsp/booter_load-535.113.01.bin (-2)",
+    },
+    {
+        "id": "nouveau_bound",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"^nouveau " + _PCI + r": NVIDIA \w+",
+            r"\[drm\] Initialized nouveau .* for " + _PCI,
+            r"^nouveau " + _PCI + r": (?:bios|DRM|fb|devinit|gpio|tmr|disp)\b",
+        ],
+        "summary": "{gpu} is driven by nouveau instead of the NVIDIA driver",
+        "meaning": "The open-source nouveau driver owns the GPU; CUDA needs NVIDIA's driver.",
+        "remediation": "Install NVIDIA's driver (the nvidia_driver role), make sure nouveau is "
+                       "blacklisted in /etc/modprobe.d and in the initramfs "
+                       "(`update-initramfs -u`), then reboot.",
+        "example": "nouveau 0000:01:00.0: NVIDIA TU102 (172000a1)",
+    },
+    {
+        "id": "rm_init_adapter",
+        "class": "driver",
+        "severity": "error",
+        "role": "consequence",
+        "patterns": [r"RmInitAdapter failed", r"rm_init_adapter failed"],
+        "summary": "{gpu}: the NVIDIA driver could not initialise the GPU (RmInitAdapter failed)",
+        "meaning": "The resource manager failed to bring the GPU up. It is a consequence: the "
+                   "cause is usually logged just before it (Xid, ECC, BAR, GSP, reset).",
+        "remediation": "Look at the lines before it for the cause; if there is none, check that "
+                       "the BARs are assigned (`lspci -vv -s <addr>`), try `pci=realloc`, and make "
+                       "sure the GPU is reset on the host between VM boots.",
+        "example": "NVRM: GPU 0000:01:00.0: RmInitAdapter failed! (0x25:0x65:1468)",
+    },
+    {
+        "id": "nvidia_drm_kapi",
+        "class": "driver",
+        "severity": "error",
+        "role": "consequence",
+        "patterns": [
+            _DRM_GPU + r" Failed to allocate NvKmsKapiDevice",
+            _DRM_GPU + r" Failed to register device",
+            r"Failed to allocate NvKmsKapiDevice",
+        ],
+        "summary": "{gpu}: nvidia-drm could not attach to the GPU (Failed to allocate NvKmsKapiDevice)",
+        "meaning": "nvidia-drm loads but the core driver has no usable GPU to give it. It follows "
+                   "an initialisation failure of the GPU; it is rarely the cause.",
+        "remediation": "Look for the root cause on the same GPU (Xid, ECC, BAR, GSP, reset); with "
+                       "none, check `pci=realloc` and the VM's MMIO window, and that the ROM BAR is "
+                       "readable (rombar on).",
+        "example": "[drm:nv_drm_load [nvidia_drm]] *ERROR* [nvidia-drm] [GPU ID 0x00000100] "
+                   "Failed to allocate NvKmsKapiDevice",
+    },
+    {
+        "id": "probe_not_called",
+        "class": "driver",
+        "severity": "error",
+        "role": "consequence",
+        "patterns": [
+            r"NVRM: The NVIDIA probe routine was not called",
+            r"NVRM: No NVIDIA (?:devices probed|GPU found)",
+            r"probe with driver nvidia failed",
+            r"nvidia: probe of \S+ failed with error",
+            r"NVRM: None of the NVIDIA devices were initialized",
+            r"NVRM: The NVIDIA probe routine failed",
+        ],
+        "summary": "{gpu}: the NVIDIA driver did not take the GPU (probe not called / no devices probed)",
+        "meaning": "nvidia.ko loaded but bound no GPU: another driver (nouveau, vfio-pci) holds it, "
+                   "or the GPU failed its probe.",
+        "remediation": "Check which driver owns the GPU (`lspci -nnk -d 10de:`); blacklist nouveau "
+                       "and rebuild the initramfs; in a passthrough guest check that the GPU is "
+                       "really passed (not bound to vfio-pci inside the guest).",
+        "example": "NVRM: The NVIDIA probe routine was not called for 1 device(s).",
+    },
+    # ------------------------------------------------------------------- info
+    {
+        "id": "nvidia_loaded",
+        "class": "info",
+        "severity": "info",
+        "role": "standalone",
+        "patterns": [r"NVRM: loading NVIDIA UNIX (?P<flavour>Open )?(?:x86_64 |aarch64 )?Kernel Module"],
+        "summary": "The NVIDIA kernel module was loaded",
+        "meaning": "Normal: the driver's banner with its version and flavour (open or proprietary).",
+        "remediation": "Nothing to do.",
+        "example": "NVRM: loading NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (nixbld@)",
+    },
+]
+
+# NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/): class,
+# severity, what it means and what to do. An Xid not listed is a warning.
+XIDS = {
+    13: ("application", "warning", "graphics engine exception",
+         "Usually a bug in the program (out-of-range access); run it under compute-sanitizer. "
+         "If it recurs with known-good programs, check the GPU's health."),
+    31: ("application", "warning", "GPU memory page fault",
+         "Usually an illegal memory access by the program; run it under compute-sanitizer."),
+    32: ("driver", "warning", "invalid or corrupted push buffer stream",
+         "Driver or PCIe transfer problem: check for PCIe AER errors and update the driver."),
+    43: ("application", "warning", "GPU stopped processing (user program fault)",
+         "The program was stopped after a fault; the GPU remains usable."),
+    45: ("application", "info", "preemptive cleanup after an earlier error",
+         "Follows a program being killed or another Xid; look at the Xid before it."),
+    48: ("hardware", "error", "double-bit ECC error",
+         "Reset the GPU; if the error recurs, replace the board."),
+    61: ("hardware", "warning", "internal micro-controller breakpoint/warning",
+         "Reset the GPU; if it recurs, update the driver, then replace the board."),
+    62: ("hardware", "error", "internal micro-controller halt",
+         "Reset the GPU (power cycle the host); if it recurs, replace the board."),
+    63: ("hardware", "warning", "ECC page retirement or row remapping recorded",
+         "Reset the GPU at a convenient time so that the remapping takes effect."),
+    64: ("hardware", "error", "ECC page retirement or row remapping failed",
+         "The GPU cannot isolate faulty memory: replace the board."),
+    68: ("application", "warning", "video processor (NVDEC) exception",
+         "Usually a fault of the decoding program; update the driver if it recurs."),
+    69: ("application", "warning", "graphics engine class error",
+         "Usually a fault of the program; update the driver if it recurs."),
+    74: ("hardware", "error", "NVLink error",
+         "Check the NVLink bridge and connections; reset the GPUs; replace parts if it recurs."),
+    79: ("hardware", "error", "GPU has fallen off the bus",
+         "Power cycle the host; check power, seating, riser and temperatures; replace the board "
+         "if it recurs."),
+    92: ("hardware", "warning", "high single-bit ECC error rate",
+         "Watch the ECC counters; plan to replace the board if the rate stays high."),
+    94: ("hardware", "warning", "contained ECC error",
+         "The affected program was stopped; reset the GPU so that the row remapping takes effect."),
+    95: ("hardware", "error", "uncontained ECC error",
+         "Reset the GPU (all programs on it are affected); replace the board if it recurs."),
+    109: ("application", "warning", "context switch timeout",
+          "Often a hung program; if it recurs without one, update the driver and check the GPU."),
+    119: ("driver", "error", "GSP RPC timeout",
+          "Reset the GPU; update the driver; if it recurs, disable GSP (proprietary module) or "
+          "replace the board."),
+    120: ("driver", "error", "GSP error",
+          "Reset the GPU; update the driver; if it recurs, replace the board."),
+    140: ("hardware", "error", "unrecovered ECC error",
+          "Do not retry installs: reset the GPU (power cycle the host) and replace the board if "
+          "it recurs; no driver or configuration change fixes it."),
+    143: ("hardware", "error", "GPU initialisation failure",
+          "Power cycle the host; update the VBIOS/driver; replace the board if it recurs."),
+    154: ("hardware", "warning", "GPU recovery action changed",
+          "Follow the recovery action it names (GPU reset, node reboot or drain and reset)."),
+}
+
+XID_SIGNATURE = {
+    "id": "xid",
+    "role": "root",
+    "pattern": r"NVRM: Xid \((?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2})(?:\.[0-7])?\): "
+               r"(?P<xid>\d+)",
+    "meaning": "An Xid is the NVIDIA driver's error report for a GPU; the number says what went "
+               "wrong, from program faults to hardware failures.",
+    "example": "NVRM: Xid (PCI:0000:00:04): 140, An uncorrectable ECC error detected "
+               "(possible firmware handling failure)",
+}
+
+# Lines that look alarming but are normal; listed so that the guide can say so
+# and the tests can prove the scanner stays quiet on them.
+NOT_ALARMS = [
+    ("nvidia: module verification failed: signature and/or required key missing - tainting kernel",
+     "The module is not signed by a key the kernel knows; with Secure Boot off it still loads."),
+    ("nvidia: loading out-of-tree module taints kernel.",
+     "Every module built outside the kernel tree (DKMS) taints the kernel; harmless."),
+    ("nvidia: module license 'NVIDIA' taints kernel.",
+     "The proprietary module's licence taints the kernel; harmless."),
+    ("pci 0000:01:00.0: BAR 6: no space for [mem size 0x00080000 pref]",
+     "BAR 6 is the expansion ROM; the GPU works without it."),
+    ("NVRM: Persistence mode is deprecated and will be removed in a future release. "
+     "Please use nvidia-persistenced instead.",
+     "Printed when `nvidia-smi -pm 1` is used; nvidia-persistenced is the recommended way."),
+]

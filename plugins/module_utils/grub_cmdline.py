@@ -1,0 +1,438 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure logic of the grub_cmdline module: parse, edit and re-emit a kernel
+command-line variable in a GRUB defaults file (``/etc/default/grub`` or a
+drop-in of ``/etc/default/grub.d/``) without touching anything else.
+
+Two levels of quoting are involved and both are honoured:
+
+* shell: the file is sourced by ``/bin/sh`` from ``grub-mkconfig``; the value
+  of the assignment is one shell word made of double-quoted, single-quoted
+  and unquoted pieces. References such as ``$GRUB_CMDLINE_LINUX`` are kept
+  literally; command substitution is refused.
+* kernel: the resulting string is split into arguments on blanks outside of
+  double quotes, as the kernel's ``next_arg()`` does
+  (``acpi_osi="!Windows 2015"`` is one argument).
+
+Parameter names compare as the kernel compares them: ``-`` and ``_`` are the
+same character in the name part (``nvidia-drm.modeset`` is
+``nvidia_drm.modeset``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+VARIABLES = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
+
+# Marks a '$' that starts a shell parameter reference (kept as a reference when
+# re-emitted) as opposed to a literal dollar sign. It cannot occur in a file
+# that we accept (control characters are refused), nor in a validated argument.
+REF = "\x00"
+
+# Characters that may never appear in an argument given to add/remove: blanks,
+# quotes, shell metacharacters and control characters.
+_BAD_ARG_CHARS = re.compile(r"[\s'\"`$;&|<>()\\#*?\[\]{}\x00-\x1f\x7f]")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+
+class GrubCmdlineError(Exception):
+    """Raised for input we refuse to handle; the message names the input."""
+
+
+# --------------------------------------------------------------------------
+# Arguments
+# --------------------------------------------------------------------------
+
+def validate_argument(arg, option="add"):
+    """Return ``arg`` if it is a safe kernel argument, else raise."""
+    if not isinstance(arg, str) or arg == "":
+        raise GrubCmdlineError("%s: empty argument is not allowed" % option)
+    bad = _BAD_ARG_CHARS.search(arg)
+    if bad:
+        raise GrubCmdlineError(
+            "%s: argument %r contains %r; whitespace, quotes, backticks, '$', ';', "
+            "newlines and other shell metacharacters are not allowed"
+            % (option, arg, bad.group(0)))
+    if arg.startswith("="):
+        raise GrubCmdlineError("%s: argument %r has an empty parameter name" % (option, arg))
+    if arg.startswith("-"):
+        raise GrubCmdlineError("%s: argument %r must not start with '-'" % (option, arg))
+    return arg
+
+
+def arg_key(arg):
+    """The parameter name of an argument, normalised as the kernel compares it."""
+    return arg.split("=", 1)[0].replace("-", "_")
+
+
+def _has_value(arg):
+    return "=" in arg
+
+
+def _same_arg(a, b):
+    """Equal as the kernel sees them: same name (dash == underscore), same value."""
+    if arg_key(a) != arg_key(b) or _has_value(a) != _has_value(b):
+        return False
+    return not _has_value(a) or a.split("=", 1)[1] == b.split("=", 1)[1]
+
+
+def split_kernel_args(text):
+    """Split a command line into arguments like the kernel's next_arg():
+    blanks separate arguments except inside double quotes."""
+    args = []
+    cur = []
+    in_quote = False
+    started = False
+    for ch in text:
+        if ch == '"':
+            in_quote = not in_quote
+            cur.append(ch)
+            started = True
+        elif ch in " \t\n" and not in_quote:
+            if started:
+                args.append("".join(cur))
+                cur = []
+                started = False
+        else:
+            cur.append(ch)
+            started = True
+    if started:
+        args.append("".join(cur))
+    return args
+
+
+def edit_args(args, add=(), remove=()):
+    """Apply add/remove to a list of arguments.
+
+    Returns ``(new_args, added, removed)``. ``added`` lists the arguments of
+    ``add`` that were not already present as given; ``removed`` lists the
+    arguments that were taken out (replaced values included).
+    """
+    add = [validate_argument(a, "add") for a in add]
+    remove = [validate_argument(r, "remove") for r in remove]
+    seen = {}
+    for a in add:
+        k = arg_key(a)
+        if k in seen:
+            raise GrubCmdlineError(
+                "add: arguments %r and %r set the same parameter %r" % (seen[k], a, a.split("=", 1)[0]))
+        seen[k] = a
+    for r in remove:
+        for a in add:
+            if _same_arg(a, r) or (not _has_value(r) and arg_key(r) == arg_key(a)):
+                raise GrubCmdlineError("argument %r is both added and removed (remove: %r)" % (a, r))
+
+    new = list(args)
+    removed = []
+
+    def drop(pred):
+        keep = []
+        for x in new:
+            if pred(x):
+                removed.append(x)
+            else:
+                keep.append(x)
+        new[:] = keep
+
+    for r in remove:
+        if _has_value(r):
+            drop(lambda x, r=r: REF not in x and _same_arg(x, r))
+        else:
+            drop(lambda x, r=r: REF not in x and arg_key(x) == arg_key(r))
+
+    added = []
+    for a in add:
+        if _has_value(a):
+            k = arg_key(a)
+            positions = [i for i, x in enumerate(new) if REF not in x and arg_key(x) == k]
+            if not positions:
+                new.append(a)
+                added.append(a)
+                continue
+            present = [i for i in positions if _same_arg(new[i], a)]
+            if present == positions[:1] and len(positions) == 1:
+                continue  # exactly once, with this value
+            removed.extend(new[i] for i in positions if i not in present[:1])
+            if not present:
+                added.append(a)
+            keep_at = present[0] if present else positions[0]
+            value = new[keep_at] if present else a
+            new[keep_at] = value
+            new = [x for i, x in enumerate(new) if i == keep_at or i not in positions]
+        elif not any(REF not in x and _same_arg(x, a) for x in new):
+            new.append(a)
+            added.append(a)
+    return new, added, removed
+
+
+def reboot_required(running_cmdline, add=(), remove=()):
+    """True when the running kernel was not booted with the managed arguments:
+    an argument of ``add`` is missing (or has another value), or one of
+    ``remove`` is present."""
+    running = split_kernel_args(running_cmdline or "")
+    for a in add:
+        if _has_value(a):
+            same_key = [x for x in running if arg_key(x) == arg_key(a)]
+            if not same_key or any(x.split("=", 1)[-1] != a.split("=", 1)[1] or not _has_value(x)
+                                   for x in same_key):
+                return True
+        elif not any(_same_arg(x, a) for x in running):
+            return True
+    for r in remove:
+        if _has_value(r):
+            if any(_same_arg(x, r) for x in running):
+                return True
+        elif any(arg_key(x) == arg_key(r) for x in running):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# Shell level
+# --------------------------------------------------------------------------
+
+class Assignment(object):
+    """One ``[export ]VAR=value[ # comment]`` line of the file."""
+
+    def __init__(self, index, prefix, value_raw, suffix, value, style):
+        self.index = index          # line number (0-based)
+        self.prefix = prefix        # text up to and including '='
+        self.value_raw = value_raw  # the value as written
+        self.suffix = suffix        # blanks, comment and line ending after it
+        self.value = value          # decoded value (REF marks references)
+        self.style = style          # '"', "'" or '' (unquoted)
+
+
+def _parse_reference(text, i, var, path):
+    """Parse a '$' reference at text[i]; return (decoded, next_index)."""
+    nxt = text[i + 1:i + 2]
+    if nxt == "(":
+        raise GrubCmdlineError(
+            "%s: %s uses command substitution '$(...)', which this module does not "
+            "evaluate; the file was not changed" % (path, var))
+    if nxt == "{":
+        end = text.find("}", i)
+        if end < 0:
+            raise GrubCmdlineError("%s: %s has an unterminated '${'; the file was not changed" % (path, var))
+        body = text[i + 2:end]
+        if not re.match(r"^%s$" % _NAME, body):
+            raise GrubCmdlineError(
+                "%s: %s uses the parameter expansion '${%s}', which this module does not "
+                "evaluate; the file was not changed" % (path, var, body))
+        return REF + text[i + 1:end + 1], end + 1
+    m = re.match(_NAME, text[i + 1:])
+    if m:
+        return REF + m.group(0), i + 1 + m.end()
+    # A lone '$' is a literal dollar sign for the shell.
+    return "$", i + 1
+
+
+def parse_value(text, var="value", path="file"):
+    """Decode a shell word starting at text[0].
+
+    Returns ``(decoded, end, style)`` where ``end`` is the index just past the
+    word, and style is the quoting of its first piece.
+    Raises GrubCmdlineError for what cannot be handled safely.
+    """
+    out = []
+    i = 0
+    style = None
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            style = '"' if style is None else style
+            i += 1
+            while True:
+                if i >= n:
+                    raise GrubCmdlineError(
+                        "%s: the double-quoted value of %s does not end on its line "
+                        "(multi-line values are not supported); the file was not changed" % (path, var))
+                c = text[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == "\\":
+                    nxt = text[i + 1:i + 2]
+                    if nxt in ("", "\n"):
+                        raise GrubCmdlineError(
+                            "%s: %s continues on the next line with a backslash, which is not "
+                            "supported; the file was not changed" % (path, var))
+                    if nxt in '"\\$`':
+                        out.append(nxt)
+                        i += 2
+                        continue
+                    out.append("\\")
+                    i += 1
+                    continue
+                if c == "`":
+                    raise GrubCmdlineError(
+                        "%s: %s uses command substitution with backticks, which this module "
+                        "does not evaluate; the file was not changed" % (path, var))
+                if c == "$":
+                    dec, i = _parse_reference(text, i, var, path)
+                    out.append(dec)
+                    continue
+                out.append(c)
+                i += 1
+        elif ch == "'":
+            style = "'" if style is None else style
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise GrubCmdlineError(
+                    "%s: the single-quoted value of %s does not end on its line "
+                    "(multi-line values are not supported); the file was not changed" % (path, var))
+            out.append(text[i + 1:end])
+            i = end + 1
+        elif ch in " \t\n\r;&|":
+            break
+        elif ch == "\\":
+            nxt = text[i + 1:i + 2]
+            if nxt in ("", "\n"):
+                raise GrubCmdlineError(
+                    "%s: %s continues on the next line with a backslash, which is not "
+                    "supported; the file was not changed" % (path, var))
+            out.append(nxt)
+            style = "" if style is None else style
+            i += 2
+        elif ch == "`":
+            raise GrubCmdlineError(
+                "%s: %s uses command substitution with backticks, which this module "
+                "does not evaluate; the file was not changed" % (path, var))
+        elif ch == "$":
+            dec, i = _parse_reference(text, i, var, path)
+            out.append(dec)
+            style = "" if style is None else style
+        elif ch in "<>()":
+            raise GrubCmdlineError(
+                "%s: %s has an unquoted %r, which this module cannot edit safely; "
+                "the file was not changed" % (path, var, ch))
+        else:
+            out.append(ch)
+            style = "" if style is None else style
+            i += 1
+    return "".join(out), i, (style if style is not None else '"')
+
+
+def _assignment_re(var):
+    return re.compile(r"^(?P<prefix>[ \t]*(?:export[ \t]+)?%s(?P<op>\+?=))" % re.escape(var))
+
+
+def find_assignments(lines, var, path="file"):
+    """All uncommented assignments of ``var`` in ``lines`` (with line endings)."""
+    rx = _assignment_re(var)
+    found = []
+    for idx, line in enumerate(lines):
+        m = rx.match(line)
+        if not m:
+            continue
+        if m.group("op") == "+=":
+            raise GrubCmdlineError(
+                "%s: line %d appends to %s with '+=', which /bin/sh (used by grub-mkconfig) does "
+                "not understand; fix that line first; the file was not changed" % (path, idx + 1, var))
+        rest = line[m.end():]
+        value, end, style = parse_value(rest, var, path)
+        suffix = rest[end:]
+        tail = suffix.strip()
+        if tail and not tail.startswith("#"):
+            raise GrubCmdlineError(
+                "%s: line %d has more after the value of %s (%r), which this module cannot edit "
+                "safely; the file was not changed" % (path, idx + 1, var, tail))
+        found.append(Assignment(idx, m.group("prefix"), rest[:end], suffix, value, style))
+    return found
+
+
+def _needs_quotes(text):
+    return text == "" or re.search(r"[\s'\"`$;&|<>()\\#*?\[\]{}~]", text) is not None
+
+
+def encode_value(value, style='"'):
+    """Encode a decoded value (REF marks references) as a shell word,
+    preferring the given quoting style when it can express the value."""
+    if REF not in value:
+        if style == "" and not _needs_quotes(value):
+            return value
+        if style == "'" and "'" not in value:
+            return "'%s'" % value
+    out = ['"']
+    for ch in value:
+        if ch == REF:
+            out.append("$")
+        elif ch in '"\\$`':
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def join_kernel_args(args):
+    return " ".join(args)
+
+
+class EditResult(object):
+    def __init__(self, content, changed, previous, cmdline, added, removed, appended):
+        self.content = content
+        self.changed = changed
+        self.previous = previous
+        self.cmdline = cmdline
+        self.added = added
+        self.removed = removed
+        self.appended = appended
+
+
+def display(value):
+    """The decoded value as a user reads it (references shown with '$')."""
+    return value.replace(REF, "$")
+
+
+def edit_content(content, var="GRUB_CMDLINE_LINUX", add=(), remove=(), path="file"):
+    """Edit ``var`` in ``content`` (the whole file as text).
+
+    Only the effective (last) assignment is rewritten; every other byte is
+    kept. When the variable is not assigned, a definition is appended.
+    """
+    if var not in VARIABLES:
+        raise GrubCmdlineError("variable: %r is not one of %s" % (var, ", ".join(VARIABLES)))
+    if "\x00" in content:
+        raise GrubCmdlineError("%s: the file contains NUL bytes; the file was not changed" % path)
+    lines = content.splitlines(True)
+    assignments = find_assignments(lines, var, path)
+    if assignments:
+        last = assignments[-1]
+        previous = last.value
+    else:
+        last = None
+        previous = ""
+    old_args = split_kernel_args(previous)
+    new_args, added, removed = edit_args(old_args, add, remove)
+    new_value = join_kernel_args(new_args)
+    if new_args == old_args:
+        return EditResult(content, False, display(previous), display(previous), [], [], False)
+    if last is not None:
+        lines[last.index] = last.prefix + encode_value(new_value, last.style) + last.suffix
+        new_content = "".join(lines)
+        appended = False
+    else:
+        sep = "" if content == "" or content.endswith("\n") else "\n"
+        new_content = content + sep + "%s=%s\n" % (var, encode_value(new_value, '"'))
+        appended = True
+    return EditResult(new_content, True, display(previous), display(new_value),
+                      [display(a) for a in added], [display(r) for r in removed], appended)
+
+
+def read_variable(content, var, path="file"):
+    """The decoded value of the effective assignment of ``var``, or None."""
+    found = find_assignments(content.splitlines(True), var, path)
+    return display(found[-1].value) if found else None
+
+
+def assigns_variable(content, var):
+    """True when ``content`` has an uncommented assignment of ``var``
+    (a loose check used for warnings about other files)."""
+    rx = _assignment_re(var)
+    return any(rx.match(line) for line in content.splitlines())

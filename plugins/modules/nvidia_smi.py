@@ -1,0 +1,259 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: nvidia_smi
+short_description: Gather NVIDIA GPU facts with nvidia-smi and assert that the GPUs are healthy
+version_added: 0.1.0
+description:
+  - Runs C(nvidia-smi --query-gpu) once for the facts of every GPU and returns them.
+  - Fails with a RV(reason) and a message saying what to do when C(nvidia-smi) is missing, the driver
+    is not loaded, libraries and kernel module disagree, no GPU is visible, a GPU fell off the bus,
+    the number of GPUs is not the expected one, a GPU reports uncorrected ECC errors, or the driver is
+    older than required.
+  - Older drivers that refuse a field (C(Field "x" is not a valid field to query.)) are asked again
+    without it, so the module works across driver branches.
+  - A hung C(nvidia-smi) (it happens when a GPU falls off the bus) is killed after O(timeout) seconds.
+  - Needs nothing on the target beyond Python's standard library and C(nvidia-smi).
+author:
+  - passthrough.nvidia contributors
+options:
+  executable:
+    description:
+      - The C(nvidia-smi) to run; a bare name is looked up on C(PATH) and in C(/usr/bin),
+        C(/usr/local/nvidia/bin), C(/usr/local/cuda/bin) and C(/opt/nvidia/bin).
+    type: str
+    default: nvidia-smi
+  expected_gpus:
+    description: Fail with RV(reason=count_mismatch) when the number of GPUs differs.
+    type: int
+  fail_on_ecc:
+    description:
+      - Fail with RV(reason=ecc_errors) when a GPU reports uncorrected volatile ECC errors or a failed
+        row remapping.
+    type: bool
+    default: true
+  min_driver_version:
+    description:
+      - Fail with RV(reason=driver_too_old) when the driver is older, compared numerically component
+        by component (C(570) or C(570.86.15)).
+    type: str
+  timeout:
+    description: Seconds to wait for each C(nvidia-smi) call.
+    type: int
+    default: 30
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+notes:
+  - Read-only; never reports a change, runs in check mode.
+"""
+
+EXAMPLES = r"""
+- name: The guest must see its two GPUs, healthy, with a recent driver
+  passthrough.nvidia.nvidia_smi:
+    expected_gpus: 2
+    min_driver_version: "570"
+  register: smi
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "{{ smi.gpus | map(attribute='name') | list }} driver {{ smi.driver_version }} CUDA {{ smi.cuda_version }}"
+
+- name: Facts only, never fail on ECC
+  passthrough.nvidia.nvidia_smi:
+    fail_on_ecc: false
+  register: smi
+  failed_when: false
+"""
+
+RETURN = r"""
+gpus:
+  description: One dict per GPU. Values the GPU does not support (C([N/A])) are null.
+  returned: when nvidia-smi answered
+  type: list
+  elements: dict
+  contains:
+    index: {description: GPU index., type: int}
+    name: {description: Product name., type: str}
+    uuid: {description: GPU UUID., type: str}
+    pci_bus_id: {description: PCI address in the kernel's form (C(0000:01:00.0))., type: str}
+    driver_version: {description: Driver version., type: str}
+    memory_total_mib: {description: Total memory in MiB., type: int}
+    ecc_mode: {description: C(Enabled), C(Disabled) or null., type: str}
+    ecc_uncorrected: {description: Uncorrected volatile ECC errors, null without ECC., type: int}
+    ecc_corrected: {description: Corrected volatile ECC errors, null without ECC., type: int}
+    temperature_c: {description: Temperature in degrees Celsius., type: int}
+    persistence_mode: {description: C(Enabled) or C(Disabled)., type: str}
+    pstate: {description: Performance state (C(P0) ... C(P12))., type: str}
+    remapped_rows_pending: {description: Row remapping pending a reset (Ampere and newer)., type: str}
+    remapped_rows_failure: {description: A row remapping failed (Ampere and newer)., type: str}
+    retired_pages_pending: {description: Page retirement pending a reboot (before Ampere)., type: str}
+  sample:
+    - index: 0
+      name: NVIDIA H100 80GB HBM3
+      uuid: GPU-97c8bc52-3c1c-6734-b79d-e276cb6dec31
+      pci_bus_id: "0000:00:06.0"
+      driver_version: "580.159.04"
+      memory_total_mib: 81559
+      ecc_mode: Enabled
+      ecc_uncorrected: 0
+gpu_count:
+  description: Number of GPUs.
+  returned: when nvidia-smi answered
+  type: int
+driver_version:
+  description: Driver version of the first GPU.
+  returned: when nvidia-smi answered
+  type: str
+cuda_version:
+  description: Highest CUDA version the driver supports, null if unknown.
+  returned: when nvidia-smi answered
+  type: str
+  sample: "13.0"
+unsupported_fields:
+  description: Query fields this driver refused; they are missing from RV(gpus).
+  returned: always
+  type: list
+  elements: str
+reason:
+  description:
+    - Why the module failed; one of C(not_installed), C(driver_not_loaded), C(version_mismatch),
+      C(no_devices), C(count_mismatch), C(ecc_errors), C(timeout), C(driver_too_old), C(gpu_lost),
+      C(inforom_corrupted), C(library_missing), C(permission_denied), C(unknown).
+  returned: on failure
+  type: str
+rc:
+  description: Exit code of the failing nvidia-smi call.
+  returned: when nvidia-smi ran and failed
+  type: int
+"""
+
+import os
+import signal
+import subprocess
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import (
+    FIELDS,
+    REQUIRED,
+    classify_failure,
+    judge,
+    parse_cuda_version,
+    parse_query,
+    query_argument,
+    unknown_field,
+    version_tuple,
+)
+
+SEARCH_PATHS = ["/usr/bin", "/usr/local/nvidia/bin", "/usr/local/cuda/bin", "/opt/nvidia/bin"]
+
+
+class Timeout(Exception):
+    pass
+
+
+def run(cmd, timeout):
+    """Run cmd, return (rc, combined output); kill its process group on timeout."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=dict(os.environ, LC_ALL="C"))
+    try:
+        out, _err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # stuck in the kernel (D state); do not wait for it
+        raise Timeout()
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            executable=dict(type="str", default="nvidia-smi"),
+            expected_gpus=dict(type="int"),
+            fail_on_ecc=dict(type="bool", default=True),
+            min_driver_version=dict(type="str"),
+            timeout=dict(type="int", default=30),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["timeout"] < 1:
+        module.fail_json(msg="timeout: must be at least 1 second, got %d" % p["timeout"])
+    if p["expected_gpus"] is not None and p["expected_gpus"] < 0:
+        module.fail_json(msg="expected_gpus: must not be negative, got %d" % p["expected_gpus"])
+    if p["min_driver_version"]:
+        try:
+            version_tuple(p["min_driver_version"])
+        except ValueError as e:
+            module.fail_json(msg="min_driver_version: %s" % to_native(e))
+
+    exe = p["executable"]
+    if os.sep not in exe:
+        exe = module.get_bin_path(exe, opt_dirs=SEARCH_PATHS)
+    if not exe or not os.access(exe, os.X_OK):
+        module.fail_json(msg="nvidia-smi (%s) is not installed or not executable: install the NVIDIA "
+                             "driver (the nvidia_driver role)." % p["executable"],
+                         reason="not_installed", unsupported_fields=[])
+
+    fields = [f for f, _k, _t in FIELDS]
+    unsupported = []
+    result = dict(changed=False, unsupported_fields=unsupported, executable=exe)
+    try:
+        while True:
+            rc, out = run([exe, query_argument(fields), "--format=csv,noheader,nounits"], p["timeout"])
+            bad = unknown_field(out) if rc != 0 else None
+            if bad and bad in fields and bad not in REQUIRED:
+                fields.remove(bad)
+                unsupported.append(bad)
+                continue
+            break
+        if rc != 0:
+            reason, msg = classify_failure(rc, out)
+            module.fail_json(msg=msg, reason=reason, rc=rc, output=out, **result)
+        try:
+            gpus = parse_query(out, fields)
+        except ValueError as e:
+            module.fail_json(msg="Cannot parse the output of nvidia-smi: %s" % to_native(e),
+                             reason="unknown", output=out, **result)
+        rc_q, out_q = run([exe, "-q", "-d", "COMPUTE"], p["timeout"])
+    except Timeout:
+        module.fail_json(msg="nvidia-smi did not answer within %d seconds: a GPU that has fallen off the "
+                             "bus or a hung driver does this. Check the kernel log "
+                             "(passthrough.nvidia.dmesg_check) and power cycle the host if a GPU is lost."
+                             % p["timeout"], reason="timeout", **result)
+    except OSError as e:
+        module.fail_json(msg="Cannot run %s: %s" % (exe, to_native(e)), reason="not_installed", **result)
+
+    result.update(
+        gpus=gpus,
+        gpu_count=len(gpus),
+        driver_version=gpus[0].get("driver_version") if gpus else None,
+        cuda_version=parse_cuda_version(out_q) if rc_q == 0 else None,
+    )
+    reason, msg = judge(gpus, p["expected_gpus"], p["fail_on_ecc"], p["min_driver_version"])
+    if reason:
+        module.fail_json(msg=msg, reason=reason, **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

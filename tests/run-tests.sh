@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: set up, then lint -> sanity -> unit -> molecule. Every stage runs even when
+# an earlier one failed (one run shows everything); the exit code is non-zero when any
+# stage failed, and the last line is a one-line summary.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+declare -a names results
+fail=0
+
+stage() { # name, make target
+  local name=$1 target=$2 t0 rc
+  t0=$(date +%s)
+  echo "=== $name"
+  make --no-print-directory "$target"
+  rc=$?
+  names+=("$name")
+  if [ $rc -eq 0 ]; then results+=("$name ok ($(( $(date +%s) - t0 ))s)"); else results+=("$name FAILED"); fail=1; fi
+  return $rc
+}
+
+if ! stage setup deps; then
+  echo "make test: FAILED at setup (see above); nothing else ran"
+  exit 1
+fi
+stage lint lint
+stage sanity sanity
+stage unit unit
+stage molecule molecule
+total=$(( $(date +%s) - start ))
+summary=$(IFS=', '; echo "${results[*]}")
+if [ $fail -eq 0 ]; then
+  echo "make test: PASSED in ${total}s: ${summary// ok/ ok,}"
+else
+  echo "make test: FAILED in ${total}s: ${summary// ok/ ok,}"
+fi
+exit $fail
