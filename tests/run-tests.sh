@@ -3,7 +3,7 @@
 # an earlier one failed (one run shows everything); the exit code is non-zero when any
 # stage failed, and the last line is a one-line summary.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 start=$(date +%s)
 declare -a names results
 fail=0

@@ -319,7 +319,7 @@ def verdict(findings, fail_on):
     errors = [f for f in findings if f["severity"] == "error"]
     healthy = not errors
     failing = [f for f in errors if f["class"] in fail_on]
-    if not findings:
+    if not [f for f in findings if f["severity"] != "info"]:
         return True, False, "No known GPU problem in the kernel log."
     top = failing[0] if failing else findings[0]
     msg = "%s: %s. %s" % (top["summary"], CLASS_VERDICT[top["class"]], top["remediation"])

@@ -14,7 +14,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import csv
+import os
 import re
+import signal
+import subprocess
 
 # (field, key in the result, parser). The first six are required; the others
 # are dropped one by one when an older driver does not know them.
@@ -170,7 +173,7 @@ def classify_failure(rc, output):
             "nvidia-smi: a GPU has fallen off the bus (exit %d). This is a hardware or host-level "
             "fault: power cycle the host, check power and seating; replace the board if it "
             "recurs." % rc)
-    if rc == RC_INFOROM or "inforom" in low and "corrupt" in low:
+    if rc == RC_INFOROM or ("inforom" in low and "corrupt" in low):
         return "inforom_corrupted", (
             "nvidia-smi: the GPU's infoROM is corrupted (exit %d). The GPU may still work, but ECC "
             "and other records are unreliable; have the board's infoROM reflashed or the board "
@@ -226,3 +229,33 @@ def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None):
                 "The NVIDIA driver is %s, older than the required %s: install a newer branch "
                 "(nvidia_driver_branch) and reboot." % (drv, min_driver_version))
     return None, None
+
+
+class Timeout(Exception):
+    """nvidia-smi did not answer in time."""
+
+
+def run_with_timeout(cmd, timeout):
+    """Run ``cmd``; return (rc, stdout and stderr together).
+
+    On timeout the whole process group is killed and Timeout raised without
+    waiting for a process stuck in the kernel (a GPU that fell off the bus
+    leaves nvidia-smi in uninterruptible sleep), so the play goes on.
+    AnsibleModule.run_command cannot do this: it has no timeout.
+    """
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True,
+                            env=dict(os.environ, LC_ALL="C"))
+    try:
+        out, _err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        raise Timeout()
+    return proc.returncode, out.decode("utf-8", "replace")

@@ -25,7 +25,7 @@ description:
   - Only the current boot is read; for O(source=file) and O(source=content), the part after the last
     boot marker (C(Linux version ...), C(-- Boot ... --)) unless O(current_boot_only=false).
 author:
-  - passthrough.nvidia contributors
+  - passthrough.nvidia maintainers (@passthrough-nvidia)
 options:
   source:
     description:
@@ -89,8 +89,10 @@ options:
         type: str
 attributes:
   check_mode:
+    description: Read-only; runs the same in check mode.
     support: full
   diff_mode:
+    description: Nothing is changed, so there is no diff.
     support: none
 notes:
   - Read-only; never reports a change.
@@ -209,7 +211,7 @@ def read_command(module, name):
         exe = module.get_bin_path("journalctl")
         cmd = [exe, "-k", "-b", "0", "--no-pager", "-q"] if exe else None
     if cmd is None:
-        return None, "%s is not installed" % name
+        return None, "%s is not installed" % ("dmesg" if name == "dmesg" else "journalctl")
     rc, out, err = module.run_command(cmd, errors="surrogate_or_strict")
     if rc != 0:
         return None, "%s failed (rc=%d): %s" % (name, rc, (err or out).strip())

@@ -26,7 +26,7 @@ description:
   - Reports whether the running kernel was booted without the managed arguments (O(add) and
     O(remove)), read from C(/proc/cmdline).
 author:
-  - passthrough.nvidia contributors
+  - passthrough.nvidia maintainers (@passthrough-nvidia)
 options:
   path:
     description:
@@ -65,11 +65,12 @@ options:
     description: Where to read the running kernel's command line from (for RV(reboot_required)).
     type: path
     default: /proc/cmdline
-extends_documentation_fragment: []
 attributes:
   check_mode:
+    description: Reports the change it would make and writes nothing.
     support: full
   diff_mode:
+    description: Shows the file before and after.
     support: full
 notes:
   - Parameter references such as C($GRUB_CMDLINE_LINUX) in the value are kept as they are and never

@@ -23,7 +23,7 @@ description:
   - A hung C(nvidia-smi) (it happens when a GPU falls off the bus) is killed after O(timeout) seconds.
   - Needs nothing on the target beyond Python's standard library and C(nvidia-smi).
 author:
-  - passthrough.nvidia contributors
+  - passthrough.nvidia maintainers (@passthrough-nvidia)
 options:
   executable:
     description:
@@ -51,8 +51,10 @@ options:
     default: 30
 attributes:
   check_mode:
+    description: Read-only; runs the same in check mode.
     support: full
   diff_mode:
+    description: Nothing is changed, so there is no diff.
     support: none
 notes:
   - Read-only; never reports a change, runs in check mode.
@@ -83,21 +85,51 @@ gpus:
   type: list
   elements: dict
   contains:
-    index: {description: GPU index., type: int}
-    name: {description: Product name., type: str}
-    uuid: {description: GPU UUID., type: str}
-    pci_bus_id: {description: PCI address in the kernel's form (C(0000:01:00.0))., type: str}
-    driver_version: {description: Driver version., type: str}
-    memory_total_mib: {description: Total memory in MiB., type: int}
-    ecc_mode: {description: C(Enabled), C(Disabled) or null., type: str}
-    ecc_uncorrected: {description: Uncorrected volatile ECC errors, null without ECC., type: int}
-    ecc_corrected: {description: Corrected volatile ECC errors, null without ECC., type: int}
-    temperature_c: {description: Temperature in degrees Celsius., type: int}
-    persistence_mode: {description: C(Enabled) or C(Disabled)., type: str}
-    pstate: {description: Performance state (C(P0) ... C(P12))., type: str}
-    remapped_rows_pending: {description: Row remapping pending a reset (Ampere and newer)., type: str}
-    remapped_rows_failure: {description: A row remapping failed (Ampere and newer)., type: str}
-    retired_pages_pending: {description: Page retirement pending a reboot (before Ampere)., type: str}
+    index:
+      description: GPU index.
+      type: int
+    name:
+      description: Product name.
+      type: str
+    uuid:
+      description: GPU UUID.
+      type: str
+    pci_bus_id:
+      description: PCI address in the kernel's form (C(0000:01:00.0)).
+      type: str
+    driver_version:
+      description: Driver version.
+      type: str
+    memory_total_mib:
+      description: Total memory in MiB.
+      type: int
+    ecc_mode:
+      description: C(Enabled) or C(Disabled); null without ECC.
+      type: str
+    ecc_uncorrected:
+      description: Uncorrected volatile ECC errors; null without ECC.
+      type: int
+    ecc_corrected:
+      description: Corrected volatile ECC errors; null without ECC.
+      type: int
+    temperature_c:
+      description: Temperature in degrees Celsius.
+      type: int
+    persistence_mode:
+      description: C(Enabled) or C(Disabled).
+      type: str
+    pstate:
+      description: Performance state (C(P0) to C(P12)).
+      type: str
+    remapped_rows_pending:
+      description: C(Yes) when a row remapping waits for a GPU reset (Ampere and newer).
+      type: str
+    remapped_rows_failure:
+      description: C(Yes) when a row remapping failed (Ampere and newer); counts as an ECC fault.
+      type: str
+    retired_pages_pending:
+      description: C(Yes) when a page retirement waits for a reboot (before Ampere).
+      type: str
   sample:
     - index: 0
       name: NVIDIA H100 80GB HBM3
@@ -139,8 +171,6 @@ rc:
 """
 
 import os
-import signal
-import subprocess
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -148,40 +178,18 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import (
     FIELDS,
     REQUIRED,
+    Timeout,
     classify_failure,
     judge,
     parse_cuda_version,
     parse_query,
     query_argument,
+    run_with_timeout as run,
     unknown_field,
     version_tuple,
 )
 
 SEARCH_PATHS = ["/usr/bin", "/usr/local/nvidia/bin", "/usr/local/cuda/bin", "/opt/nvidia/bin"]
-
-
-class Timeout(Exception):
-    pass
-
-
-def run(cmd, timeout):
-    """Run cmd, return (rc, combined output); kill its process group on timeout."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True,
-                            env=dict(os.environ, LC_ALL="C"))
-    try:
-        out, _err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass  # stuck in the kernel (D state); do not wait for it
-        raise Timeout()
-    return proc.returncode, out.decode("utf-8", "replace")
 
 
 def main():

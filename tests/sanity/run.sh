@@ -21,5 +21,14 @@ pip_version=$(python3 -c 'from ansible_test._internal.python_requirements import
 cache=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
 mkdir -p "$(dirname "$cache")"
 cmp -s "$root/tests/sanity/get_pip_offline.py" "$cache" 2>/dev/null || cp "$root/tests/sanity/get_pip_offline.py" "$cache"
+# The host's pip settings (CA bundle, index) for those venvs, which ansible-test
+# creates with a scrubbed environment.
+{
+  echo "[global]"
+  ca=${PIP_CERT:-${REQUESTS_CA_BUNDLE:-${SSL_CERT_FILE:-}}}
+  [ -n "$ca" ] && echo "cert = $ca"
+  [ -n "${PIP_INDEX_URL:-}" ] && echo "index-url = $PIP_INDEX_URL"
+  true
+} >"$(dirname "$cache")/passthrough-pip.conf"
 python_version=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 ansible-test sanity --requirements --python "$python_version" --color no "$@"

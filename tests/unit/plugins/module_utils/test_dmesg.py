@@ -146,10 +146,10 @@ def test_only_the_last_boot_of_a_kern_log_counts():
 def test_bar_lines_of_other_devices_and_rom_bars_do_not_count():
     findings = scan(read("dmesg/bar-unassigned-ovmf.log"))
     assert ids(findings) == ["bar_unassigned", "probe_not_called"]
-    bar = findings[0]
-    assert bar["count"] == 4 and bar["pci_bus_id"] == "0000:01:00.0"
-    assert not any("BAR 6" in ln or "00:1f.0" in ln for ln in bar["lines"])
-    assert "pci=realloc" in bar["remediation"] and "X-PciMmio64Mb" in bar["remediation"]
+    found = findings[0]
+    assert found["count"] == 4 and found["pci_bus_id"] == "0000:01:00.0"
+    assert not any("BAR 6" in ln or "00:1f.0" in ln for ln in found["lines"])
+    assert "pci=realloc" in found["remediation"] and "X-PciMmio64Mb" in found["remediation"]
     assert findings[1]["caused_by"] == "bar_unassigned"
 
 

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+"""Run a module's main() in-process, as community.general's unit tests do."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as _warnings
+from ansible.module_utils.testing import patch_module_args
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super(ModuleExit, self).__init__(result.get("msg"))
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    _warnings._global_warnings.clear()
+
+    def exit_json(self, **kw):
+        kw.setdefault("changed", False)
+        kw["warnings"] = list(_warnings.get_warning_messages())
+        raise ModuleExit(json.loads(json.dumps(kw)), False)
+
+    def fail_json(self, **kw):
+        raise ModuleExit(json.loads(json.dumps(kw)), True)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run(module, args):
+        with patch_module_args(args):
+            with pytest.raises(ModuleExit) as e:
+                module.main()
+        return e.value.result, e.value.failed
+
+    return run

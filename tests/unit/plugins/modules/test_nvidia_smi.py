@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+"""The module against the nvidia-smi test double (tests/doubles/nvidia-smi), which
+answers with the texts and exit codes recorded from the real tool."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.passthrough.nvidia.plugins.modules import nvidia_smi
+
+DOUBLE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "doubles", "nvidia-smi"))
+
+
+@pytest.fixture
+def state(monkeypatch):
+    def set_state(name, gpus=1):
+        monkeypatch.setenv("NVIDIA_SMI_DOUBLE_STATE", name)
+        monkeypatch.setenv("NVIDIA_SMI_DOUBLE_GPUS", str(gpus))
+    return set_state
+
+
+def test_healthy_facts(state, run_module):
+    state("healthy", 2)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 2, "min_driver_version": "570"})
+    assert not failed and not res["changed"]
+    assert res["gpu_count"] == 2 and res["driver_version"] == "580.159.04" and res["cuda_version"] == "13.0"
+    assert res["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3" and res["gpus"][1]["pci_bus_id"] == "0000:07:00.0"
+    assert res["unsupported_fields"] == []
+
+
+@pytest.mark.parametrize("st,reason", [
+    ("driver_not_loaded", "driver_not_loaded"), ("version_mismatch", "version_mismatch"),
+    ("no_devices", "no_devices"), ("gpu_lost", "gpu_lost"), ("inforom", "inforom_corrupted"),
+    ("nvml_missing", "library_missing"), ("no_permission", "permission_denied"), ("ecc_errors", "ecc_errors"),
+    ("remap_failure", "ecc_errors"),
+])
+def test_failures(state, run_module, st, reason):
+    state(st)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == reason and res["msg"]
+
+
+def test_count_and_version(state, run_module):
+    state("healthy")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 2})
+    assert failed and res["reason"] == "count_mismatch"
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "min_driver_version": "580.159.5"})
+    assert failed and res["reason"] == "driver_too_old"
+
+
+def test_old_driver_fields_are_dropped(state, run_module):
+    state("old_driver")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert not failed and res["driver_version"] == "470.256.02"
+    assert "remapped_rows.failure" in res["unsupported_fields"] and "remapped_rows_failure" not in res["gpus"][0]
+
+
+def test_hang_times_out(state, run_module):
+    state("hang")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "timeout": 1})
+    assert failed and res["reason"] == "timeout"
+
+
+def test_not_installed(run_module, tmp_path):
+    res, failed = run_module(nvidia_smi, {"executable": str(tmp_path / "nvidia-smi")})
+    assert failed and res["reason"] == "not_installed"
+
+
+def test_bad_input(run_module):
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "min_driver_version": "latest"})
+    assert failed and "min_driver_version" in res["msg"]
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "timeout": 0})
+    assert failed and "timeout" in res["msg"]
