@@ -50,6 +50,9 @@ Suites: $release ${release}-updates
 Components: main contrib non-free non-free-firmware
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
+# /etc/default/grub as the boot loader package's postinst creates it on a real guest
+# (grub-efi-amd64 copies grub2-common's template; a container has no boot loader).
+cp "$root/usr/share/grub/default/grub" "$root/etc/default/grub"
 # Keep the image small and the apt lists out of it (the roles refresh them).
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
 # machine-id and hostname are per container.

@@ -1,0 +1,230 @@
+#!/usr/bin/env python
+"""Builds the local apt repository that stands in for NVIDIA's CUDA repository.
+
+NVIDIA's download site is not reachable from our machines, so the roles are tested
+against this copy of its layout and package relationships:
+
+  <out>/compute/cuda/repos/debian12/x86_64/   flat repository (Packages, Release,
+                                              InRelease, Release.gpg, 3bf863cc.pub)
+  <out>/compute/cuda/repos/debian13/x86_64/   the same, signed by a second key
+                                              published as 8793F200.pub
+
+Package names, versions and dependencies follow NVIDIA's repository (cuda-drivers,
+cuda-drivers-<branch>, nvidia-open, nvidia-driver, nvidia-kernel-open-dkms /
+nvidia-kernel-dkms, nvidia-smi, nvidia-persistenced, cuda-toolkit, cuda-toolkit-X-Y,
+cuda, cuda-keyring). Their *contents* are TEST DOUBLES for what cannot exist here (a
+kernel module for a GPU we do not have): files in the places the real ones use and an
+nvidia-smi double (tests/doubles/nvidia-smi) whose state a scenario selects in
+/etc/nvidia-smi-double/state. Every package says so in its description.
+
+The signing keys are test keys made here (ed25519); their fingerprints are written
+to <out>/fingerprints/<dir>.txt for the scenarios to pin. Keys are kept between runs
+(stable fingerprints); the packages and indexes are rebuilt when this recipe changes.
+
+Usage: build_repo.py OUT_DIR BASE_URL   (BASE_URL as the guests see OUT_DIR)
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
+
+DRIVER = "580.95.05-1"
+DRIVER_UP = "580.95.05"
+BRANCH = "580"
+TOOLKIT = "12.8.93-1"
+
+DISTS = {
+    # dir: (key file name as NVIDIA publishes it, key uid)
+    "debian12": ("3bf863cc.pub", "passthrough.nvidia TEST repository key (debian12) <test-debian12@localhost>"),
+    "debian13": ("8793F200.pub", "passthrough.nvidia TEST repository key (debian13) <test-debian13@localhost>"),
+}
+
+DOUBLE_NOTE = ("TEST DOUBLE built by passthrough.nvidia's tests/repo/build_repo.py: same name, version "
+               "and dependencies as NVIDIA's package, but no real driver or toolkit inside.")
+
+NVCC = """#!/bin/sh
+# TEST DOUBLE of nvcc (passthrough.nvidia tests): answers --version like CUDA 12.8's nvcc.
+case "$1" in
+  --version|-V)
+    echo "nvcc: NVIDIA (R) Cuda compiler driver"
+    echo "Copyright (c) 2005-2025 NVIDIA Corporation"
+    echo "Built on Fri_Feb_21_20:23:50_PST_2025"
+    echo "Cuda compilation tools, release 12.8, V12.8.93"
+    echo "Build cuda_12.8.r12.8/compiler.35583870_0"
+    ;;
+  *) echo "nvcc (test double): only --version is implemented" >&2; exit 1 ;;
+esac
+"""
+
+PERSISTENCED_UNIT = """[Unit]
+Description=NVIDIA Persistence Daemon (passthrough.nvidia test double)
+Wants=syslog.target
+
+[Service]
+Type=forking
+ExecStart=/usr/bin/nvidia-persistenced --user nvidia-persistenced --no-persistence-mode --verbose
+ExecStopPost=/bin/rm -rf /var/run/nvidia-persistenced
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def packages(base_url, dist_dir, key_file):
+    """(name, version, arch, fields, files{path: (content, mode)}) of every package."""
+    v = DRIVER
+    smi = open(os.path.join(DOUBLES, "nvidia-smi")).read().replace("#!/usr/bin/env python", "#!/usr/bin/python3", 1)
+    banner = open(os.path.join(DOUBLES, "nvidia-smi.banner")).read()
+    dkms_conf = 'PACKAGE_NAME="nvidia"\nPACKAGE_VERSION="%s"\n# TEST DOUBLE: nothing to build\n' % DRIVER_UP
+    pk = []
+    pk.append(("nvidia-kernel-open-dkms", v, "amd64",
+               {"Provides": "nvidia-kernel-dkms-any (= %s)" % v, "Conflicts": "nvidia-kernel-dkms",
+                "Description": "NVIDIA open GPU kernel modules (DKMS source)"},
+               {"/usr/src/nvidia-%s/dkms.conf" % DRIVER_UP: (dkms_conf, 0o644),
+                "/usr/src/nvidia-%s/FLAVOUR" % DRIVER_UP: ("open\n", 0o644)}))
+    pk.append(("nvidia-kernel-dkms", v, "amd64",
+               {"Provides": "nvidia-kernel-dkms-any (= %s)" % v, "Conflicts": "nvidia-kernel-open-dkms",
+                "Description": "NVIDIA proprietary kernel modules (DKMS source)"},
+               {"/usr/src/nvidia-%s/dkms.conf" % DRIVER_UP: (dkms_conf, 0o644),
+                "/usr/src/nvidia-%s/FLAVOUR" % DRIVER_UP: ("proprietary\n", 0o644)}))
+    pk.append(("nvidia-smi", v, "amd64", {"Description": "NVIDIA System Management Interface"},
+               {"/usr/bin/nvidia-smi": (smi, 0o755), "/usr/share/nvidia-smi-double/banner": (banner, 0o644)}))
+    pk.append(("nvidia-persistenced", v, "amd64", {"Description": "NVIDIA Persistence Daemon"},
+               {"/usr/bin/nvidia-persistenced": ("#!/bin/sh\nexit 0\n", 0o755),
+                "/lib/systemd/system/nvidia-persistenced.service": (PERSISTENCED_UNIT, 0o644)}))
+    pk.append(("nvidia-driver-cuda", v, "amd64",
+               {"Depends": "nvidia-smi (= %s), nvidia-persistenced (= %s)" % (v, v),
+                "Description": "NVIDIA driver CUDA integration components"},
+               {"/usr/share/doc/nvidia-driver-cuda/README.double": (DOUBLE_NOTE + "\n", 0o644)}))
+    pk.append(("nvidia-driver", v, "amd64",
+               {"Depends": "nvidia-driver-cuda (= %s), nvidia-kernel-open-dkms (= %s) | nvidia-kernel-dkms (= %s)"
+                % (v, v, v),
+                "Description": "NVIDIA metapackage"}, {}))
+    pk.append(("nvidia-open", v, "amd64",
+               {"Depends": "nvidia-driver (= %s), nvidia-kernel-open-dkms (= %s)" % (v, v),
+                "Description": "NVIDIA driver with open kernel modules (metapackage)"}, {}))
+    pk.append(("cuda-drivers-%s" % BRANCH, v, "amd64",
+               {"Depends": "nvidia-driver (= %s)" % v, "Description": "CUDA Driver native %s branch" % BRANCH}, {}))
+    pk.append(("cuda-drivers", v, "amd64",
+               {"Depends": "cuda-drivers-%s (= %s)" % (BRANCH, v), "Description": "CUDA Driver meta-package"}, {}))
+    t = TOOLKIT
+    pk.append(("cuda-toolkit-12-8", t, "amd64", {"Description": "CUDA Toolkit 12.8 meta-package"},
+               {"/usr/local/cuda-12.8/bin/nvcc": (NVCC, 0o755),
+                "/usr/local/cuda-12.8/lib64/libcudart.so.12": ("TEST DOUBLE\n", 0o644),
+                "/usr/local/cuda-12.8/version.json": ('{"cuda": {"name": "CUDA SDK", "version": "12.8.1"}}\n', 0o644)}))
+    pk.append(("cuda-toolkit-12", t, "amd64",
+               {"Depends": "cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA Toolkit 12 meta-package"}, {}))
+    pk.append(("cuda-toolkit", t, "amd64",
+               {"Depends": "cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA Toolkit meta-package"}, {}))
+    pk.append(("cuda", t, "amd64",
+               {"Depends": "cuda-drivers (>= 580), cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA meta-package"},
+               {}))
+    return pk
+
+
+def keyring_package(base_url, dist_dir, key_binary):
+    src = "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] %s/%s/x86_64/ /\n" % (base_url, dist_dir)
+    return ("cuda-keyring", "1.1-1", "all", {"Description": "GPG keyring for the CUDA repository"},
+            {"/usr/share/keyrings/cuda-archive-keyring.gpg": (key_binary, 0o644),
+             "/etc/apt/sources.list.d/cuda-%s-x86_64.list" % dist_dir: (src, 0o644)})
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def build_deb(name, version, arch, fields, files, outdir, work):
+    root = os.path.join(work, name)
+    os.makedirs(os.path.join(root, "DEBIAN"))
+    for path, (content, mode) in files.items():
+        dest = root + path
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        with open(dest, "wb") as f:
+            f.write(content if isinstance(content, bytes) else content.encode())
+        os.chmod(dest, mode)
+    desc = fields.get("Description", name)
+    control = ["Package: %s" % name, "Version: %s" % version, "Architecture: %s" % arch,
+               "Maintainer: passthrough.nvidia tests <test@localhost>", "Section: multiverse/devel",
+               "Priority: optional"]
+    for k in ("Depends", "Provides", "Conflicts"):
+        if k in fields:
+            control.append("%s: %s" % (k, fields[k]))
+    control.append("Description: %s (TEST DOUBLE)" % desc)
+    control.append(" " + DOUBLE_NOTE)
+    with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
+        f.write("\n".join(control) + "\n")
+    deb = os.path.join(outdir, "%s_%s_%s.deb" % (name, version, arch))
+    run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, deb], stdout=subprocess.DEVNULL)
+
+
+def ensure_key(keys_dir, dist_dir, uid):
+    home = os.path.join(keys_dir, dist_dir)
+    if not os.path.exists(os.path.join(home, "done")):
+        shutil.rmtree(home, ignore_errors=True)
+        os.makedirs(home, mode=0o700)
+        run(["gpg", "--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519",
+             "sign", "never"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        open(os.path.join(home, "done"), "w").close()
+    out = run(["gpg", "--homedir", home, "--batch", "--with-colons", "--fingerprint", "--list-secret-keys"],
+              capture_output=True, text=True).stdout
+    fpr = [ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr:")][0]
+    return home, fpr
+
+
+def main(out, base_url):
+    base_url = base_url.rstrip("/")
+    recipe = hashlib.sha256()
+    for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner")):
+        recipe.update(open(p, "rb").read())
+    recipe.update(base_url.encode())
+    stamp = os.path.join(out, "recipe")
+    keys_dir = os.path.join(out, "keys")
+    repos = os.path.join(out, "compute", "cuda", "repos")
+    if os.path.exists(stamp) and open(stamp).read() == recipe.hexdigest():
+        print("build_repo: %s is up to date" % out)
+        return
+    os.makedirs(os.path.join(out, "fingerprints"), exist_ok=True)
+    shutil.rmtree(repos, ignore_errors=True)
+    for dist_dir, (key_file, uid) in sorted(DISTS.items()):
+        home, fpr = ensure_key(keys_dir, dist_dir, uid)
+        repo = os.path.join(repos, dist_dir, "x86_64")
+        os.makedirs(repo)
+        pub = run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr], capture_output=True).stdout
+        key_bin = run(["gpg", "--homedir", home, "--batch", "--export", fpr], capture_output=True).stdout
+        with open(os.path.join(repo, key_file), "wb") as f:
+            f.write(pub)
+        with open(os.path.join(out, "fingerprints", dist_dir + ".txt"), "w") as f:
+            f.write(fpr + "\n")
+        work = tempfile.mkdtemp()
+        try:
+            for pkg in packages(base_url, dist_dir, key_file) + [keyring_package(base_url, dist_dir, key_bin)]:
+                build_deb(*pkg, outdir=repo, work=work)
+        finally:
+            shutil.rmtree(work)
+        with open(os.path.join(repo, "Packages"), "w") as f:
+            run(["apt-ftparchive", "packages", "."], cwd=repo, stdout=f)
+        run(["gzip", "-9kf", "Packages"], cwd=repo)
+        release = run(["apt-ftparchive", "-o", "APT::FTPArchive::Release::Origin=NVIDIA",
+                       "-o", "APT::FTPArchive::Release::Label=NVIDIA CUDA",
+                       "-o", "APT::FTPArchive::Release::Architectures=amd64",
+                       "release", "."], cwd=repo, capture_output=True).stdout
+        with open(os.path.join(repo, "Release"), "wb") as f:
+            f.write(release)
+        gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+               "--local-user", fpr]
+        run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
+        run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+        print("build_repo: %s/%s/x86_64 signed by %s" % (base_url, dist_dir, fpr))
+    with open(stamp, "w") as f:
+        f.write(recipe.hexdigest())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: build_repo.py OUT_DIR BASE_URL")
+    main(sys.argv[1], sys.argv[2])
