@@ -13,11 +13,11 @@ export ANSIBLE_FORCE_COLOR := 0
 RELEASES ?= bookworm
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: test deps system-deps venv images lint sanity unit molecule build clean help
+.PHONY: test deps system-deps venv images lint sanity unit molecule package build clean help
 
 help:
 	@echo "make test       set up (apt, .venv, images) and run lint, sanity, unit, molecule"
-	@echo "make lint|sanity|unit|molecule   one stage (after make deps)"
+	@echo "make lint|sanity|unit|package|molecule   one stage (after make deps)"
 	@echo "make build      build the collection tarball"
 
 test:
@@ -42,14 +42,34 @@ images:
 lint:
 	ansible-lint --profile production
 
-sanity:
-	tests/sanity/run.sh
+# ansible-test runs from its own venv (ansible-core only): --requirements installs the
+# sanity tests' pinned tools there, not in .venv.
+SANITY_VENV := .cache/sanity-venv
+ANSIBLE_CORE_PIN := $(shell grep '^ansible-core==' requirements-dev.txt)
+
+$(SANITY_VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/pip install --quiet --disable-pip-version-check '$(ANSIBLE_CORE_PIN)'
+	touch $@
+
+sanity: $(SANITY_VENV)/.installed
+	PATH=$(CURDIR)/$(SANITY_VENV)/bin:$$PATH tests/sanity/run.sh
 
 unit:
 	pytest -q -n 2 tests/unit
 
 molecule:
-	@for s in $(SCENARIOS); do echo "== molecule test -s $$s"; molecule test -s $$s || exit 1; done
+	@tests/repo/serve.sh start
+	@rc=0; for s in $(SCENARIOS); do \
+	  echo "== molecule test -s $$s"; t0=$$(date +%s); \
+	  if molecule test -s $$s; then echo "== $$s passed in $$(( $$(date +%s) - t0 ))s"; \
+	  else echo "== $$s FAILED"; rc=1; fi; \
+	done; tests/repo/serve.sh stop; exit $$rc
+
+# The collection builds, and installs offline from the tarball into a fresh path where
+# ansible-doc finds every module and role.
+package:
+	tests/package-test.sh
 
 build:
 	ansible-galaxy collection build --force --output-path .

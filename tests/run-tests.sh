@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 start=$(date +%s)
-declare -a names results
+declare -a results
 fail=0
 
 stage() { # name, make target
@@ -14,7 +14,6 @@ stage() { # name, make target
   echo "=== $name"
   make --no-print-directory "$target"
   rc=$?
-  names+=("$name")
   if [ $rc -eq 0 ]; then results+=("$name ok ($(( $(date +%s) - t0 ))s)"); else results+=("$name FAILED"); fail=1; fi
   return $rc
 }
@@ -26,12 +25,10 @@ fi
 stage lint lint
 stage sanity sanity
 stage unit unit
+stage package package
 stage molecule molecule
 total=$(( $(date +%s) - start ))
-summary=$(IFS=', '; echo "${results[*]}")
-if [ $fail -eq 0 ]; then
-  echo "make test: PASSED in ${total}s: ${summary// ok/ ok,}"
-else
-  echo "make test: FAILED in ${total}s: ${summary// ok/ ok,}"
-fi
+summary=$(printf '%s, ' "${results[@]}")
+if [ $fail -eq 0 ]; then verdict=PASSED; else verdict=FAILED; fi
+echo "make test: $verdict in ${total}s: ${summary%, }"
 exit $fail

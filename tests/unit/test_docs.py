@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+"""The README's and the roles' variable tables come from meta/argument_specs.yml."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_role_docs_are_in_sync_with_argument_specs():
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen-role-docs.py"), "--check"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_every_default_is_documented_in_the_argument_specs():
+    for role in ("cuda_repo", "nvidia_driver", "cuda_toolkit"):
+        with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as f:
+            defaults = yaml.safe_load(f) or {}
+        with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as f:
+            options = yaml.safe_load(f)["argument_specs"]["main"]["options"]
+        assert set(defaults) == set(options), role
+        for name in defaults:
+            assert name.startswith(role + "_"), name
+
+
+def test_readme_names_the_two_commands():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    assert "make test" in readme and "ansible-playbook -i inventory/<your inventory> site.yml" in readme
+    with open(os.path.join(ROOT, ".ci", "run")) as f:
+        assert "make test" in f.read()

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+"""No way around signature checks anywhere in the tree (roles, playbooks, scenarios,
+scripts): these patterns fail the build when they appear."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FORBIDDEN = [
+    (re.compile(r"trusted\s*=\s*yes", re.I), "apt source marked trusted=yes"),
+    (re.compile(r"allow[_-]unauthenticated", re.I), "unauthenticated apt install"),
+    (re.compile(r"AllowInsecureRepositories|AllowDowngradeToInsecureRepositories", re.I), "insecure apt repository"),
+    (re.compile(r"validate_certs\s*[:=]\s*(false|no|0)\b", re.I), "certificate check disabled"),
+    (re.compile(r"(curl|wget)\b[^\n|]*\|\s*(sudo\s+)?(ba|z|da)?sh\b"), "download piped into a shell"),
+    (re.compile(r"--no-check-certificate|curl\s+(-\w*k\b|--insecure)"), "certificate check disabled"),
+    (re.compile(r"apt-key\s+add"), "key added to the global apt keyring"),
+]
+THIS = os.path.abspath(__file__)
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    for rel in out.splitlines():
+        path = os.path.join(ROOT, rel)
+        if rel.startswith(("tests/unit/fixtures/", ".collections/")) or os.path.abspath(path) == THIS:
+            continue
+        if os.path.isfile(path) and not os.path.islink(path):
+            yield rel, path
+
+
+def test_no_way_around_signatures_in_the_tree():
+    found = []
+    for rel, path in tracked_files():
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except UnicodeDecodeError:
+            continue
+        for rx, what in FORBIDDEN:
+            for m in rx.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                found.append("%s:%d: %s (%r)" % (rel, line, what, m.group(0)))
+    assert not found, "\n".join(found)
+
+
+def test_the_scan_catches_what_it_should():
+    samples = ["deb [trusted=yes] http://x /", "apt-get install --allow-unauthenticated x",
+               "validate_certs: false", "curl -fsSL https://x/install.sh | sudo bash", "wget -qO- u | sh",
+               "apt-key add key.asc"]
+    for s in samples:
+        assert any(rx.search(s) for rx, _w in FORBIDDEN), s
