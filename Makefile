@@ -10,15 +10,18 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 export ANSIBLE_FORCE_COLOR := 0
-RELEASES ?= bookworm
+RELEASES ?= bookworm trixie
+RELEASE ?= bookworm
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: test deps system-deps venv images lint sanity unit molecule package build clean help
+.PHONY: test deps system-deps venv images lint sanity unit molecule package build clean help lab lab-down
 
 help:
 	@echo "make test       set up (apt, .venv, images) and run lint, sanity, unit, molecule"
 	@echo "make lint|sanity|unit|package|molecule   one stage (after make deps)"
 	@echo "make build      build the collection tarball"
+	@echo "make lab [RELEASE=bookworm|trixie]   boot the UEFI lab guest and run site.yml on it"
+	@echo "make lab-down [RELEASE=...]          stop it"
 
 test:
 	@tests/run-tests.sh
@@ -76,3 +79,15 @@ build:
 
 clean:
 	rm -rf $(VENV) .cache tests/output passthrough-nvidia-*.tar.gz
+
+# The main job against a real UEFI guest (QEMU/OVMF, no GPU, the test repository).
+lab: system-deps venv
+	tests/repo/serve.sh start
+	lab/up.sh $(RELEASE)
+	ansible-playbook -i lab/run/lab-$(RELEASE)/inventory.yml site.yml
+	@echo "lab: done. Inventory lab/run/lab-$(RELEASE)/inventory.yml, serial console lab/run/lab-$(RELEASE)/serial.log."
+	@echo "lab: stop the guest with: make lab-down RELEASE=$(RELEASE)"
+
+lab-down:
+	lab/down.sh $(RELEASE)
+	tests/repo/serve.sh stop

@@ -2,7 +2,6 @@
 """Writes the role-variable tables of README.md (between the ROLE VARIABLES markers)
 and each role's README.md from roles/*/meta/argument_specs.yml, the one source of
 truth. `--check` exits 1 when a file is out of date (a unit test runs it)."""
-import glob
 import os
 import sys
 

@@ -21,7 +21,7 @@ The signing keys are test keys made here (ed25519); their fingerprints are writt
 to <out>/fingerprints/<dir>.txt for the scenarios to pin. Keys are kept between runs
 (stable fingerprints); the packages and indexes are rebuilt when this recipe changes.
 
-Usage: build_repo.py OUT_DIR BASE_URL   (BASE_URL as the guests see OUT_DIR)
+Usage: build_repo.py OUT_DIR
 """
 import hashlib
 import os
@@ -75,7 +75,7 @@ WantedBy=multi-user.target
 """
 
 
-def packages(base_url, dist_dir, key_file):
+def packages():
     """(name, version, arch, fields, files{path: (content, mode)}) of every package."""
     v = DRIVER
     smi = open(os.path.join(DOUBLES, "nvidia-smi")).read().replace("#!/usr/bin/env python", "#!/usr/bin/python3", 1)
@@ -127,8 +127,13 @@ def packages(base_url, dist_dir, key_file):
     return pk
 
 
-def keyring_package(base_url, dist_dir, key_binary):
-    src = "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] %s/%s/x86_64/ /\n" % (base_url, dist_dir)
+NVIDIA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos"
+
+
+def keyring_package(dist_dir, key_binary):
+    # As NVIDIA's cuda-keyring: a one-line source for NVIDIA's own site, whatever mirror
+    # served the package (the cuda_repo role removes it in favour of its deb822 source).
+    src = "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] %s/%s/x86_64/ /\n" % (NVIDIA_REPOS, dist_dir)
     return ("cuda-keyring", "1.1-1", "all", {"Description": "GPG keyring for the CUDA repository"},
             {"/usr/share/keyrings/cuda-archive-keyring.gpg": (key_binary, 0o644),
              "/etc/apt/sources.list.d/cuda-%s-x86_64.list" % dist_dir: (src, 0o644)})
@@ -176,12 +181,10 @@ def ensure_key(keys_dir, dist_dir, uid):
     return home, fpr
 
 
-def main(out, base_url):
-    base_url = base_url.rstrip("/")
+def main(out):
     recipe = hashlib.sha256()
     for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner")):
         recipe.update(open(p, "rb").read())
-    recipe.update(base_url.encode())
     stamp = os.path.join(out, "recipe")
     keys_dir = os.path.join(out, "keys")
     repos = os.path.join(out, "compute", "cuda", "repos")
@@ -202,7 +205,7 @@ def main(out, base_url):
             f.write(fpr + "\n")
         work = tempfile.mkdtemp()
         try:
-            for pkg in packages(base_url, dist_dir, key_file) + [keyring_package(base_url, dist_dir, key_bin)]:
+            for pkg in packages() + [keyring_package(dist_dir, key_bin)]:
                 build_deb(*pkg, outdir=repo, work=work)
         finally:
             shutil.rmtree(work)
@@ -219,12 +222,12 @@ def main(out, base_url):
                "--local-user", fpr]
         run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
         run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
-        print("build_repo: %s/%s/x86_64 signed by %s" % (base_url, dist_dir, fpr))
+        print("build_repo: %s signed by %s" % (repo, fpr))
     with open(stamp, "w") as f:
         f.write(recipe.hexdigest())
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: build_repo.py OUT_DIR BASE_URL")
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) != 2:
+        sys.exit("usage: build_repo.py OUT_DIR")
+    main(sys.argv[1])

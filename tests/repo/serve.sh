@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds (when its recipe changed) and serves the test NVIDIA repository on loopback.
 # Usage: tests/repo/serve.sh start|stop|status     Env: TEST_REPO_PORT (default 8808)
+# It listens on 127.0.0.1 (containers with the host's network) and, for QEMU guests with
+# user-mode networking, is reached from them as 10.0.2.2 (QEMU forwards to loopback).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${TEST_REPO_PORT:-8808}
@@ -18,7 +20,7 @@ PY
 case "${1:-}" in
   start)
     mkdir -p "$out"
-    python3 "$root/tests/repo/build_repo.py" "$out" "$url"
+    python3 "$root/tests/repo/build_repo.py" "$out"
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && listening; then
       echo "serve: already serving $out at $url"
       exit 0

@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def test_role_docs_are_in_sync_with_argument_specs():
     res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen-role-docs.py"), "--check"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
 
 
