@@ -6,9 +6,10 @@ release=${1:-${RELEASE:-bookworm}}
 root_dir=$(cd "$(dirname "$0")/.." && pwd)
 name=${LAB_NAME:-lab-$release}
 run="$root_dir/lab/run/$name"
-if [ -f "$run/qemu.pid" ] && kill -0 "$(cat "$run/qemu.pid")" 2>/dev/null; then
-  kill "$(cat "$run/qemu.pid")"
-  for _ in $(seq 50); do kill -0 "$(cat "$run/qemu.pid")" 2>/dev/null || break; sleep 0.2; done
+pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  kill "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   echo "lab: stopped $name"
 else
   echo "lab: $name is not running"

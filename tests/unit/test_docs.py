@@ -36,3 +36,17 @@ def test_readme_names_the_two_commands():
     assert "make test" in readme and "ansible-playbook -i inventory/<your inventory> site.yml" in readme
     with open(os.path.join(ROOT, ".ci", "run")) as f:
         assert "make test" in f.read()
+
+
+def test_troubleshooting_guide_is_in_sync_with_the_catalog():
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen-troubleshooting.py"), "--check"],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with open(os.path.join(ROOT, "docs", "troubleshooting.md")) as f:
+        guide = f.read()
+    sys.path.insert(0, os.path.join(ROOT, ".collections"))
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
+    for sig in SIGNATURES:
+        assert "### `%s`" % sig["id"] in guide and sig["example"] in guide and sig["remediation"] in guide
+    for xid in XIDS:
+        assert "| %d |" % xid in guide
