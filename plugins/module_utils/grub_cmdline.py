@@ -207,6 +207,19 @@ class Assignment(object):
         self.style = style          # '"', "'" or '' (unquoted)
 
 
+_REFUSALS = {
+    "continuation": "%(var)s continues on the next line with a backslash, which is not supported",
+    "backticks": "%(var)s uses command substitution with backticks, which this module does not evaluate",
+    "multiline": "the %(quote)s value of %(var)s does not end on its line (multi-line values are not supported)",
+}
+
+
+def _refused(path, var, why, quote=""):
+    """The error for a value this module will not edit; the message names the file."""
+    return GrubCmdlineError("%s: %s; the file was not changed"
+                            % (path, _REFUSALS[why] % {"var": var, "quote": quote}))
+
+
 def _parse_reference(text, i, var, path):
     """Parse a '$' reference at text[i]; return (decoded, next_index)."""
     nxt = text[i + 1:i + 2]
@@ -249,9 +262,7 @@ def parse_value(text, var="value", path="file"):
             i += 1
             while True:
                 if i >= n:
-                    raise GrubCmdlineError(
-                        "%s: the double-quoted value of %s does not end on its line "
-                        "(multi-line values are not supported); the file was not changed" % (path, var))
+                    raise _refused(path, var, "multiline", "double-quoted")
                 c = text[i]
                 if c == '"':
                     i += 1
@@ -259,9 +270,7 @@ def parse_value(text, var="value", path="file"):
                 if c == "\\":
                     nxt = text[i + 1:i + 2]
                     if nxt in ("", "\n"):
-                        raise GrubCmdlineError(
-                            "%s: %s continues on the next line with a backslash, which is not "
-                            "supported; the file was not changed" % (path, var))
+                        raise _refused(path, var, "continuation")
                     if nxt in '"\\$`':
                         out.append(nxt)
                         i += 2
@@ -270,9 +279,7 @@ def parse_value(text, var="value", path="file"):
                     i += 1
                     continue
                 if c == "`":
-                    raise GrubCmdlineError(
-                        "%s: %s uses command substitution with backticks, which this module "
-                        "does not evaluate; the file was not changed" % (path, var))
+                    raise _refused(path, var, "backticks")
                 if c == "$":
                     dec, i = _parse_reference(text, i, var, path)
                     out.append(dec)
@@ -283,9 +290,7 @@ def parse_value(text, var="value", path="file"):
             style = "'" if style is None else style
             end = text.find("'", i + 1)
             if end < 0:
-                raise GrubCmdlineError(
-                    "%s: the single-quoted value of %s does not end on its line "
-                    "(multi-line values are not supported); the file was not changed" % (path, var))
+                raise _refused(path, var, "multiline", "single-quoted")
             out.append(text[i + 1:end])
             i = end + 1
         elif ch in " \t\n\r;&|":
@@ -293,16 +298,12 @@ def parse_value(text, var="value", path="file"):
         elif ch == "\\":
             nxt = text[i + 1:i + 2]
             if nxt in ("", "\n"):
-                raise GrubCmdlineError(
-                    "%s: %s continues on the next line with a backslash, which is not "
-                    "supported; the file was not changed" % (path, var))
+                raise _refused(path, var, "continuation")
             out.append(nxt)
             style = "" if style is None else style
             i += 2
         elif ch == "`":
-            raise GrubCmdlineError(
-                "%s: %s uses command substitution with backticks, which this module "
-                "does not evaluate; the file was not changed" % (path, var))
+            raise _refused(path, var, "backticks")
         elif ch == "$":
             dec, i = _parse_reference(text, i, var, path)
             out.append(dec)
