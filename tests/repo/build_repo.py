@@ -22,6 +22,11 @@ to <out>/fingerprints/<dir>.txt for the scenarios to pin. Keys are kept between 
 (stable fingerprints); the packages and indexes are rebuilt when this recipe changes.
 
 Usage: build_repo.py OUT_DIR
+       build_repo.py --variant tampered|wrong-key OUT_DIR VARIANT_DIR
+  A variant is a copy of the repository made unusable the way an attacker or a broken
+  mirror would: "tampered" changes Packages after signing (apt: Hash Sum mismatch),
+  "wrong-key" signs Release with another key (apt: NO_PUBKEY). The fault scenarios
+  serve them to prove that apt refuses them and the roles fail cleanly.
 """
 import hashlib
 import os
@@ -227,7 +232,35 @@ def main(out):
         f.write(recipe.hexdigest())
 
 
+def variant(kind, out, dest):
+    main(out)
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(os.path.join(out, "compute"), os.path.join(dest, "compute"))
+    shutil.copytree(os.path.join(out, "fingerprints"), os.path.join(dest, "fingerprints"))
+    for dist_dir in sorted(DISTS):
+        repo = os.path.join(dest, "compute", "cuda", "repos", dist_dir, "x86_64")
+        if kind == "tampered":
+            with open(os.path.join(repo, "Packages"), "a") as f:
+                f.write("\nPackage: nvidia-backdoor\nVersion: 1.0\nArchitecture: amd64\n"
+                        "Filename: ./nvidia-backdoor_1.0_amd64.deb\nSize: 1\n"
+                        "Description: injected after signing\n")
+            run(["gzip", "-9kf", "Packages"], cwd=repo)
+        elif kind == "wrong-key":
+            home, fpr = ensure_key(os.path.join(out, "keys"), "rogue",
+                                   "passthrough.nvidia TEST rogue key <rogue@localhost>")
+            gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback",
+                   "--passphrase", "", "--local-user", fpr]
+            run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
+            run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+        else:
+            sys.exit("build_repo: unknown variant %r (tampered, wrong-key)" % kind)
+    print("build_repo: variant %s in %s" % (kind, dest))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: build_repo.py OUT_DIR")
-    main(sys.argv[1])
+    if len(sys.argv) == 5 and sys.argv[1] == "--variant":
+        variant(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 2:
+        main(sys.argv[1])
+    else:
+        sys.exit("usage: build_repo.py OUT_DIR | build_repo.py --variant KIND OUT_DIR VARIANT_DIR")
