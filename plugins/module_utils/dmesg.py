@@ -20,6 +20,7 @@ import re
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import (
     CLASS_VERDICT,
     CLASSES,
+    KEYWORDS,
     ROLES,
     SEVERITIES,
     SIGNATURES,
@@ -43,8 +44,7 @@ _TS_PATTERNS = [
 ]
 
 # A new boot starts here (kern.log and saved logs hold several boots).
-_BOOT_MARKER = re.compile(
-    r"(?m)^(?:.*\] Linux version \d|.* kernel: Linux version \d|Linux version \d|-- Boot [0-9a-f]+ --|-- Reboot --).*$")
+_BOOT_MARKER = re.compile(r"Linux version \d|-- Boot [0-9a-f]+ --|-- Reboot --")
 
 # PCI enumeration: "pci 0000:01:00.0: [10de:1e04] type 00 class 0x030000"
 _ENUM = r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[(?P<vendor>[0-9a-fA-F]{4}):[0-9a-fA-F]{4}\]"
@@ -138,6 +138,9 @@ class Scanner(object):
                 parts.append(_strip_inline_flags(p.lstrip("^")))
         joined = "|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in parts)
         self._any = re.compile(joined)
+        # Site signatures may match lines without any of the keywords: then every line
+        # goes through the full alternation.
+        self._prefilter = self._any if extra else re.compile("|".join(re.escape(k) for k in KEYWORDS))
 
     # ------------------------------------------------------------------
     def scan(self, text, current_boot_only=True):
@@ -149,20 +152,29 @@ class Scanner(object):
             for last in _BOOT_MARKER.finditer(text):
                 pass
             if last is not None:
-                text = text[last.start():]
+                text = text[text.rfind("\n", 0, last.start()) + 1:]
         lines_scanned = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
 
-        hits = []          # (line_no, ts, message, raw_line)
-        seen_starts = set()
-        for m in self._any.finditer(text):
-            start = text.rfind("\n", 0, m.start()) + 1
-            if start in seen_starts:
+        # One pass: the keyword prefilter (literal alternatives, which the regular
+        # expression engine skips through quickly) finds candidate lines; only those
+        # are matched against the catalog's alternation, then classified.
+        hits = []          # (line number, raw line)
+        line_no, counted_to, last_start = 0, 0, -1
+        prefilter = self._prefilter
+        for m in prefilter.finditer(text):
+            pos = m.start()
+            if pos < last_start:
                 continue
-            seen_starts.add(start)
-            end = text.find("\n", m.start())
-            raw = text[start:] if end < 0 else text[start:end]
-            hits.append((text.count("\n", 0, start), raw))
-        return self._classify(hits, text), lines_scanned
+            start = text.rfind("\n", 0, pos) + 1
+            end = text.find("\n", pos)
+            if end < 0:
+                end = len(text)
+            last_start = end + 1
+            raw = text[start:end]
+            line_no += text.count("\n", counted_to, start)
+            counted_to = start
+            hits.append((line_no, raw))
+        return self._classify(hits), lines_scanned
 
     # ------------------------------------------------------------------
     @staticmethod
@@ -173,57 +185,74 @@ class Scanner(object):
                 return m.group("ts"), raw[m.end():]
         return None, raw
 
-    def _classify(self, hits, text):
+    def _analyse(self, msg):
+        """What one message (timestamp removed) says: (enumerated device, NVIDIA
+        device named, PCI key of the line, event). Pure: the result is cached per
+        message text, since kernel logs repeat themselves (Xid storms, retries)."""
+        if not self._any.search(msg):
+            return None
+        enum = nvdev = event = None
+        m = self._enum.search(msg)
+        if m:
+            key, full = normalise_pci(m.group("epci"))
+            enum = (key, full, m.group("vendor").lower() == "10de")
+        m = self._nvdev.search(msg)
+        if m:
+            nvdev = normalise_pci(m.group("npci"))
+        pm = _PCI_ANY.search(msg)
+        line_key = normalise_pci(pm.group("pci") or pm.group("drm"))[0] if pm else None
+        m = self._xid.search(msg)
+        if m:
+            key, full = normalise_pci(m.group("pci"))
+            return enum, (key, full), line_key, (None, int(m.group("xid")), key, {})
+        for sig, pats in self._compiled:
+            gm = None
+            for p in pats:
+                gm = p.search(msg)
+                if gm:
+                    break
+            if not gm:
+                continue
+            groups = gm.groupdict()
+            if sig["id"] == "bar_unassigned" and groups.get("bar") == "6":
+                break
+            key = normalise_pci(groups["pci"])[0] if groups.get("pci") else line_key
+            event = (sig, None, key, groups)
+            break
+        return enum, nvdev, line_key, event
+
+    def _classify(self, hits):
         nvidia_devices = {}   # key -> full address
-        other_devices = set()
-        events = []           # (line_no, sig, xid, pci_key, raw, ts, groups)
+        events = []           # [line_no, sig, xid, pci_key, raw, ts, groups, msg]
         nvrm_pci = {}         # line number -> PCI key of an NVRM line that names one
+        cache = {}
         for line_no, raw in hits:
             ts, msg = self._split_ts(raw.rstrip("\r"))
             msg = msg.lstrip()
-            m = self._enum.search(msg)
-            if m:
-                key, full = normalise_pci(m.group("epci"))
-                if m.group("vendor").lower() == "10de":
-                    nvidia_devices[key] = full
-                else:
-                    other_devices.add(key)
-            m = self._nvdev.search(msg)
-            if m:
-                key, full = normalise_pci(m.group("npci"))
-                nvidia_devices.setdefault(key, full)
-            pm = _PCI_ANY.search(msg)
-            line_key = normalise_pci(pm.group("pci") or pm.group("drm"))[0] if pm else None
+            try:
+                found = cache[msg]
+            except KeyError:
+                found = cache[msg] = self._analyse(msg)
+            if found is None:
+                continue
+            enum, nvdev, line_key, event = found
+            if enum and enum[2]:
+                nvidia_devices[enum[0]] = enum[1]
+            if nvdev:
+                nvidia_devices.setdefault(nvdev[0], nvdev[1])
             if line_key and msg.startswith("NVRM:"):
                 nvrm_pci[line_no] = line_key
-            m = self._xid.search(msg)
-            if m:
-                key, _full = normalise_pci(m.group("pci"))
-                nvidia_devices.setdefault(key, _full)
-                events.append([line_no, None, int(m.group("xid")), key, raw, ts, {}, msg])
-                continue
-            for sig, pats in self._compiled:
-                gm = None
-                for p in pats:
-                    gm = p.search(msg)
-                    if gm:
-                        break
-                if not gm:
-                    continue
-                groups = gm.groupdict()
-                if sig["id"] == "bar_unassigned" and groups.get("bar") == "6":
-                    break
-                key = normalise_pci(groups["pci"])[0] if groups.get("pci") else line_key
-                events.append([line_no, sig, None, key, raw, ts, groups, msg])
-                break
+            if event:
+                sig, xid, key, groups = event
+                events.append([line_no, sig, xid, key, raw, ts, groups, msg])
         # NVRM wraps long messages over several lines: a line without an
         # address takes the one of the NVRM line just before or after it.
         for ev in events:
             if ev[3] is None and ev[7].startswith("NVRM:"):
                 ev[3] = nvrm_pci.get(ev[0] - 1) or nvrm_pci.get(ev[0] + 1)
-        return self._group(events, nvidia_devices, other_devices)
+        return self._group(events, nvidia_devices)
 
-    def _group(self, events, nvidia_devices, other_devices):
+    def _group(self, events, nvidia_devices):
         single = list(nvidia_devices)[0] if len(nvidia_devices) == 1 else None
         groups = {}
         order = []

@@ -348,6 +348,12 @@ SIGNATURES = [
     },
 ]
 
+# Every line a built-in signature (or the PCI enumeration) can match contains one of
+# these words; the scanner looks at the other lines no further. A unit test checks
+# each signature's example and test line against them.
+KEYWORDS = ("NVRM", "nvidia", "nouveau", "[10de:", "AER", "PCIe Bus Error", "Lockdown", "is rejected",
+            "Key was rejected", "no space for", "assign", "GPU", "firmware", "D3cold")
+
 # NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/): class,
 # severity, what it means and what to do. An Xid not listed is a warning.
 XIDS = {

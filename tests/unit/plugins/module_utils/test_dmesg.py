@@ -255,3 +255,26 @@ def test_site_signatures_are_added_and_validated():
         with pytest.raises(CatalogError) as e:
             Scanner([bad])
         assert needle in str(e.value)
+
+
+@pytest.mark.parametrize("sid", sorted(LINES))
+def test_every_signature_line_passes_the_keyword_prefilter(sid):
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import KEYWORDS
+    sig = [s for s in SIGNATURES if s["id"] == sid][0]
+    for line in (LINES[sid], sig["example"]):
+        assert any(k in line for k in KEYWORDS), line
+
+
+def test_scanner_is_linear_in_the_log_size():
+    # Many matching lines must not make the scan quadratic (a 40 MB log takes seconds).
+    import time
+    line = "[    1.000000] NVRM: GPU 0000:01:00.0: RmInitAdapter failed! (0x25:0x65:1468)\n"
+    small, big = line * 2000, line * 20000
+    t0 = time.perf_counter()
+    SCANNER.scan(small)
+    t_small = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    f = SCANNER.scan(big)[0]
+    t_big = time.perf_counter() - t0
+    assert f[0]["count"] == 20000
+    assert t_big < 30 * max(t_small, 0.001)
