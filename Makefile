@@ -14,7 +14,8 @@ RELEASES ?= bookworm trixie
 RELEASE ?= bookworm
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
-.PHONY: test deps system-deps venv images lint sanity unit molecule package build clean help lab lab-down
+
+.PHONY: bench test deps system-deps venv images lint sanity unit molecule package build clean help lab lab-down
 
 help:
 	@echo "make test       set up (apt, .venv, images) and run lint, sanity, unit, molecule"
@@ -91,3 +92,7 @@ lab: system-deps venv
 lab-down:
 	lab/down.sh $(RELEASE)
 	tests/repo/serve.sh stop
+
+# Benchmarks (never fail the build): bench/results.md and bench/results.json.
+bench: deps
+	python3 bench/run.py

@@ -64,7 +64,7 @@ def main():
     scanner = Scanner()
     ours, grep = [], []
     found = None
-    for _ in range(RUNS):
+    for _run in range(RUNS):
         t0 = time.perf_counter()
         findings, n = scanner.scan(text, current_boot_only=False)
         ours.append(time.perf_counter() - t0)

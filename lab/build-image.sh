@@ -99,7 +99,7 @@ sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/; s/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRU
 printf 'GRUB_TERMINAL="serial console"\nGRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"\n' >>"$root/etc/default/grub"
 mkdir -p "$root/boot/grub"
 cp -r "$root/usr/lib/grub/x86_64-efi" "$root/boot/grub/"
-kver=$(basename "$(ls -d "$root"/lib/modules/* | sort -V | tail -n1)")
+kver=$(find "$root/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
 # A first grub.cfg; the guest's update-grub replaces it.
 cat >"$root/boot/grub/grub.cfg" <<CFG
 set timeout=1

@@ -1,0 +1,209 @@
+#!/usr/bin/env python
+"""make bench: what a run of site.yml costs, measured on this machine, side by side.
+
+Figures (issue "Benchmarks"):
+  1. converged re-run of site.yml on one container guest vs the floor (same fact
+     gathering, one no-op task): ratio, tasks that ran, round trips to the guest;
+  2. fresh converge on one guest: total time, share inside apt/dpkg;
+  3. converged re-run on 1, 4 and 8 guests (forks >= guests): T8/T1;
+  4. dmesg_check's scanning core vs grep -E -c -f (bench/dmesg_throughput.py);
+  5. reboots in a fresh converge and a re-run of the vm scenario (from its last run);
+  6. apt transactions and apt updates in a fresh converge.
+Writes bench/results.json and bench/results.md. Never fails the build: it measures.
+Env: BENCH_RUNS (5), BENCH_PORT (8818).
+"""
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+PORT = os.environ.get("BENCH_PORT", "8818")
+FLEET = 8
+IMAGE = "localhost/passthrough-debian:12"
+APT_ACTIONS = {"apt", "package_facts", "dpkg_selections"}
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+def podman(*args):
+    return subprocess.run(["podman"] + list(args), check=False, text=True, capture_output=True)
+
+
+class Bench(object):
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="passthrough-bench.")
+        self.names = ["bench-guest-%d" % i for i in range(1, FLEET + 2)]  # +1: the fresh-converge guest
+        self.inventory = os.path.join(self.tmp, "inventory.yml")
+
+    def setup(self):
+        env = dict(os.environ, TEST_REPO_PORT=PORT)
+        sh([os.path.join(ROOT, "tests", "repo", "serve.sh"), "start"], env=env)
+        fprs = {}
+        for d in ("debian12", "debian13"):
+            with open(os.path.join(ROOT, ".cache", "test-repo", "fingerprints", d + ".txt")) as f:
+                fprs[d] = f.read().strip()
+        self.teardown_guests()
+        for n in self.names:
+            r = podman("run", "-d", "--name", n, "--hostname", n, "--network", "host", IMAGE, "/bin/sleep", "infinity")
+            if r.returncode != 0:
+                raise SystemExit("bench: cannot start %s: %s" % (n, r.stderr))
+        hosts = "\n".join("    %s: {}" % n for n in self.names)
+        with open(self.inventory, "w") as f:
+            f.write("""passthrough_guests:
+  hosts:
+%s
+  vars:
+    ansible_connection: containers.podman.podman
+    ansible_python_interpreter: /usr/bin/python3
+    cuda_repo_base_url: http://127.0.0.1:%s/compute/cuda/repos
+    cuda_repo_key_fingerprints: {debian12: "%s", debian13: "%s"}
+    nvidia_driver_reboot: false
+    nvidia_driver_dmesg_path: /var/log/passthrough-test/kern.log
+    nvidia_driver_kernel_args: [pci=realloc]
+    nvidia_smi_expected_gpus: 1
+""" % (hosts, PORT, fprs["debian12"], fprs["debian13"]))
+        prep = os.path.join(ROOT, "molecule", "shared", "prepare.yml")
+        self.playbook(prep, limit="all", env={"MOLECULE_PROJECT_DIRECTORY": ROOT, "TEST_REPO_PORT": PORT})
+
+    def teardown_guests(self):
+        for n in self.names:
+            podman("rm", "-f", "-t", "0", n)
+
+    def playbook(self, book, limit, forks=10, timing=None, env=None):
+        e = dict(os.environ)
+        e.update({"ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
+                  "ANSIBLE_COLLECTIONS_PATH": os.path.join(ROOT, ".collections"),
+                  "ANSIBLE_CALLBACK_PLUGINS": os.path.join(ROOT, "bench", "callback_plugins"),
+                  "ANSIBLE_CALLBACKS_ENABLED": "bench_timing", "ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.minimal",
+                  "BENCH_TIMING_FILE": timing or os.path.join(self.tmp, "timing.json")})
+        e.update(env or {})
+        t0 = time.monotonic()
+        r = subprocess.run(["ansible-playbook", "-i", self.inventory, "--limit", limit, "--forks", str(forks), book],
+                           env=e, text=True, capture_output=True, check=False)
+        dt = time.monotonic() - t0
+        if r.returncode != 0:
+            raise SystemExit("bench: %s failed:\n%s" % (book, r.stdout[-3000:]))
+        with open(e["BENCH_TIMING_FILE"]) as f:
+            return dt, json.load(f)
+
+    def guest(self, name, *cmd):
+        return podman("exec", name, *cmd).stdout
+
+
+def stats(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": len(values)}
+
+
+def main():
+    b = Bench()
+    site = os.path.join(ROOT, "site.yml")
+    floor = os.path.join(ROOT, "bench", "floor.yml")
+    res = {}
+    try:
+        b.setup()
+        fresh = b.names[-1]
+        # 2 and 6: fresh converge of one guest.
+        dt, rec = b.playbook(site, fresh)
+        apt_s = sum(r["seconds"] for r in rec if r["action"] in APT_ACTIONS)
+        tasks_s = sum(r["seconds"] for r in rec)
+        history = b.guest(fresh, "sh", "-c", "grep -c '^Start-Date' /var/log/apt/history.log || true").strip()
+        updates = [r for r in rec if r["action"] == "apt" and r["task"].startswith("Refresh the package lists")
+                   and r["status"] != "skipped" and r["cache_updated"]]
+        res["fresh_converge"] = {"seconds": dt, "apt_dpkg_seconds": apt_s, "apt_dpkg_share": apt_s / dt,
+                                 "task_seconds": tasks_s, "overhead_seconds": dt - apt_s,
+                                 "apt_install_transactions": int(history or 0),
+                                 "apt_update_tasks_run": len(updates)}
+        # Converge the fleet once (not timed), then time re-runs.
+        fleet = b.names[:FLEET]
+        b.playbook(site, ",".join(fleet), forks=FLEET)
+        floor_t, rerun_t = [], []
+        rerun_rec = None
+        for _run in range(RUNS):
+            floor_t.append(b.playbook(floor, fleet[0])[0])
+            dt, rerun_rec = b.playbook(site, fleet[0])
+            rerun_t.append(dt)
+        ran = [r for r in rerun_rec if r["status"] != "skipped"]
+        res["rerun_one_guest"] = {
+            "rerun_s": stats(rerun_t), "floor_s": stats(floor_t),
+            "ratio": statistics.median(rerun_t) / statistics.median(floor_t),
+            "tasks_ran": len(ran), "round_trips": len([r for r in ran if r["remote"]]),
+            "changed": len([r for r in rerun_rec if r["status"] == "changed"]),
+        }
+        res["fleet"] = {}
+        for n in (1, 4, 8):
+            ts = [b.playbook(site, ",".join(fleet[:n]), forks=max(n, 10))[0] for _run in range(RUNS)]
+            res["fleet"][str(n)] = stats(ts)
+        res["fleet"]["ratio_t8_t1"] = res["fleet"]["8"]["median"] / res["fleet"]["1"]["median"]
+    finally:
+        b.teardown_guests()
+        subprocess.run([os.path.join(ROOT, "tests", "repo", "serve.sh"), "stop"], check=False,
+                       env=dict(os.environ, TEST_REPO_PORT=PORT), capture_output=True)
+    # 4: the scanner.
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "dmesg_throughput.py")], check=True,
+                         capture_output=True, text=True, env=dict(os.environ, BENCH_RUNS=str(RUNS))).stdout
+    res["dmesg_scan"] = json.loads(out)
+    # 5: reboots, from the last run of the vm scenario (it asserts them).
+    res["reboots"] = vm_reboots()
+    res["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+                      "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30)}
+    res["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    res["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                   text=True, check=False).stdout.strip()
+    with open(os.path.join(ROOT, "bench", "results.json"), "w") as f:
+        json.dump(res, f, indent=2, sort_keys=True)
+    with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
+        f.write(markdown(res))
+    print(markdown(res))
+
+
+def vm_reboots():
+    path = os.path.join(ROOT, ".cache", "lab", "vm-reboots.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    return {"note": "no vm scenario run recorded on this machine (molecule test -s vm writes it)"}
+
+
+def fmt(s):
+    return "%.2f s (min %.2f, max %.2f, %d runs)" % (s["median"], s["min"], s["max"], s["runs"])
+
+
+def markdown(r):
+    f1, f2, f3, f4 = r["rerun_one_guest"], r["fresh_converge"], r["fleet"], r["dmesg_scan"]
+    rows = [
+        ("1. converged re-run, 1 guest", fmt(f1["rerun_s"]), "floor %s" % fmt(f1["floor_s"]),
+         "ratio %.2f (target <= 3.0); %d tasks ran, %d round trips, %d changed"
+         % (f1["ratio"], f1["tasks_ran"], f1["round_trips"], f1["changed"])),
+        ("2. fresh converge, 1 guest", "%.1f s" % f2["seconds"], "apt/dpkg %.1f s" % f2["apt_dpkg_seconds"],
+         "apt/dpkg share %.0f%%, our overhead %.1f s" % (100 * f2["apt_dpkg_share"], f2["overhead_seconds"])),
+        ("3. fleet re-run", "T1 %s" % fmt(f3["1"]), "T4 %s, T8 %s" % (fmt(f3["4"]), fmt(f3["8"])),
+         "T8/T1 %.2f (target <= 2.5)" % f3["ratio_t8_t1"]),
+        ("4. dmesg scan, %d lines" % f4["lines"],
+         "%.3f s (%.0f ns/line)" % (f4["scanner_s"]["median"], f4["scanner_ns_per_line"]),
+         "grep -E -c -f %.3f s (%.0f ns/line)" % (f4["grep_s"]["median"], f4["grep_ns_per_line"]),
+         "ratio %.2f (target <= 3.0)" % f4["ratio"]),
+        ("5. reboots (vm scenario)", json.dumps(r["reboots"]), "", "goal: 1 fresh, 0 re-run"),
+        ("6. apt in a fresh converge", "%d install transactions" % f2["apt_install_transactions"],
+         "%d apt update tasks run" % f2["apt_update_tasks_run"], "goal: <= 1 install per role, no needless update"),
+    ]
+    out = ["# passthrough.nvidia benchmarks", "",
+           "Measured by `make bench` on %s, commit %s: %d CPUs, %d GiB, Python %s, kernel %s. Medians with "
+           "min/max; ratios, since absolute times drift on shared machines." % (
+               r["date"], r["commit"], r["machine"]["cpus"], r["machine"]["memory_gib"], r["machine"]["python"],
+               r["machine"]["kernel"]), "",
+           "| Figure | Measured | Against | Result |", "|---|---|---|---|"]
+    out += ["| %s | %s | %s | %s |" % row for row in rows]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    main()
