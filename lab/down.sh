@@ -6,12 +6,15 @@ release=${1:-${RELEASE:-bookworm}}
 root_dir=$(cd "$(dirname "$0")/.." && pwd)
 name=${LAB_NAME:-lab-$release}
 run="$root_dir/lab/run/$name"
+touch "$run/stop" 2>/dev/null || true
+sup=$(cat "$run/supervisor.pid" 2>/dev/null || true)
 pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   kill "$pid"
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  [ -n "$sup" ] && kill "$sup" 2>/dev/null || true
   echo "lab: stopped $name"
 else
   echo "lab: $name is not running"
 fi
-rm -f "$run/qemu.pid" "$run/disk.qcow2" "$run/OVMF_VARS.fd"
+rm -f "$run/qemu.pid" "$run/supervisor.pid" "$run/disk.qcow2" "$run/OVMF_VARS.fd"

@@ -22,8 +22,8 @@ mkdir -p "$run"
 ssh_opts=(-o BatchMode=yes -o ConnectTimeout=5 -o ServerAliveInterval=5 -o ServerAliveCountMax=2
           -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -i "$key" -p "$port")
 
-if [ -f "$run/qemu.pid" ] && kill -0 "$(cat "$run/qemu.pid")" 2>/dev/null; then
-  echo "lab: $name is already running (pid $(cat "$run/qemu.pid"), ssh port $port)"
+if [ -f "$run/supervisor.pid" ] && kill -0 "$(cat "$run/supervisor.pid")" 2>/dev/null; then
+  echo "lab: $name is already running (supervisor pid $(cat "$run/supervisor.pid"), ssh port $port)"
   exit 0
 fi
 
@@ -38,20 +38,38 @@ case "$accel" in tcg) accel_opt="tcg,thread=multi" ;; kvm) accel_opt="kvm" ;; *)
   echo "lab: LAB_ACCEL must be tcg or kvm" >&2; exit 2 ;; esac
 
 t0=$(date +%s)
-qemu-system-x86_64 -name "passthrough-$name" -machine q35 -accel "$accel_opt" -cpu max -smp 2 \
-  -m "${LAB_MEMORY:-2048}" \
-  -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
-  -drive if=pflash,format=raw,unit=1,file="$run/OVMF_VARS.fd" \
-  -drive if=virtio,format=qcow2,file="$run/disk.qcow2" \
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \
-  -serial "file:$run/serial.log" -display none -daemonize -pidfile "$run/qemu.pid"
+# Under software emulation a firmware reset (the guest's reboot) is slow and sometimes
+# hangs in OVMF; with -no-reboot QEMU exits instead, and this supervisor starts it
+# again from the same disk and NVRAM: every reboot becomes a cold boot (about 25 s).
+rm -f "$run/stop"
+cat >"$run/supervise.sh" <<SUP
+#!/usr/bin/env bash
+while [ ! -f "$run/stop" ]; do
+  qemu-system-x86_64 -name "passthrough-$name" -machine q35 -accel "$accel_opt" -cpu max -smp 2 \\
+    -m "${LAB_MEMORY:-2048}" -no-reboot \\
+    -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \\
+    -drive if=pflash,format=raw,unit=1,file="$run/OVMF_VARS.fd" \\
+    -drive if=virtio,format=qcow2,file="$run/disk.qcow2" \\
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 \\
+    -chardev "file,id=serial0,path=$run/serial.log,append=on" -serial chardev:serial0 \\
+    -display none -pidfile "$run/qemu.pid" || break
+  echo "\$(date +%s)" >>"$run/restarts"
+done
+rm -f "$run/qemu.pid" "$run/supervisor.pid"
+SUP
+chmod +x "$run/supervise.sh"
+: >"$run/restarts"
+setsid "$run/supervise.sh" >"$run/qemu.log" 2>&1 < /dev/null &
+echo $! >"$run/supervisor.pid"
+for _ in $(seq 50); do [ -f "$run/qemu.pid" ] && break; sleep 0.2; done
 
 # QEMU accepts the TCP connection before sshd answers: every probe has its own timeout.
 deadline=$(( t0 + ${LAB_BOOT_TIMEOUT:-600} ))
 until timeout 20 ssh "${ssh_opts[@]}" root@127.0.0.1 true 2>/dev/null; do
-  if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$(cat "$run/qemu.pid")" 2>/dev/null; then
+  if [ "$(date +%s)" -ge "$deadline" ] || ! kill -0 "$(cat "$run/supervisor.pid")" 2>/dev/null; then
     echo "lab: $name did not answer on SSH within ${LAB_BOOT_TIMEOUT:-600} s; serial console: $run/serial.log" >&2
     tail -n 20 "$run/serial.log" >&2 || true
+    cat "$run/qemu.log" >&2 || true
     exit 1
   fi
   sleep 2
