@@ -12,7 +12,7 @@ pid=$(cat "$run/qemu.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
   kill "$pid"
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  [ -n "$sup" ] && kill "$sup" 2>/dev/null || true
+  if [ -n "$sup" ]; then kill "$sup" 2>/dev/null || true; fi
   echo "lab: stopped $name"
 else
   echo "lab: $name is not running"
