@@ -19,7 +19,7 @@ case "$release" in bookworm|trixie) ;; *)
 cache="$root_dir/.cache/lab"
 mkdir -p "$cache"
 base="$cache/debian-$release.qcow2"
-recipe=$(cat "$0" "$here/packages.txt" | sha256sum | cut -c1-16)
+recipe=$(cat "$0" "$here/packages.txt" "$root_dir/tests/images/debian-sources.sh" | sha256sum | cut -c1-16)
 if [ "${FORCE:-0}" != 1 ] && [ -f "$base" ] && [ "$(cat "$base.recipe" 2>/dev/null)" = "$recipe" ]; then
   echo "lab: $base is up to date (recipe $recipe)"
   exit 0
@@ -38,13 +38,7 @@ debootstrap --variant=minbase --components=main,contrib,non-free,non-free-firmwa
   --include="$packages" "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 30 "$work/debootstrap.log" >&2; echo "lab: debootstrap failed" >&2; exit 1; }
 
-cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
-Types: deb
-URIs: $mirror
-Suites: $release ${release}-updates
-Components: main contrib non-free non-free-firmware
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+"$root_dir/tests/images/debian-sources.sh" "$release" "$mirror" >"$root/etc/apt/sources.list.d/debian.sources"
 rm -f "$root/etc/apt/sources.list"
 echo "passthrough-lab" >"$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 passthrough-lab\n' >"$root/etc/hosts"

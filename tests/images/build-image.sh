@@ -20,7 +20,7 @@ esac
 
 image="localhost/passthrough-debian:${version}"
 pkgfile="$here/packages.txt"
-recipe=$(cat "$0" "$pkgfile" | sha256sum | cut -c1-16)
+recipe=$(cat "$0" "$pkgfile" "$here/debian-sources.sh" | sha256sum | cut -c1-16)
 
 current=$(podman image inspect --format '{{ index .Config.Labels "passthrough.recipe" }}' "$image" 2>/dev/null || true)
 if [ "${FORCE:-0}" != 1 ] && [ "$current" = "$recipe" ]; then
@@ -43,13 +43,7 @@ debootstrap --variant=minbase --components=main,contrib,non-free,non-free-firmwa
 
 # A guest as an operator would have it: Debian's archive with every component, deb822.
 rm -f "$root/etc/apt/sources.list"
-cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
-Types: deb
-URIs: $mirror
-Suites: $release ${release}-updates
-Components: main contrib non-free non-free-firmware
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+"$here/debian-sources.sh" "$release" "$mirror" >"$root/etc/apt/sources.list.d/debian.sources"
 # /etc/default/grub as the boot loader package's postinst creates it on a real guest
 # (grub-efi-amd64 copies grub2-common's template; a container has no boot loader).
 cp "$root/usr/share/grub/default/grub" "$root/etc/default/grub"
