@@ -323,9 +323,12 @@ class Scanner(object):
                     roots[k] = f
         for f in findings:
             if f["role"] == "consequence":
-                root = roots.get(f.get("pci_bus_id")) or (roots.get(None) if len(roots) == 1 else None)
-                if root is None and len(roots) == 1 and f.get("pci_bus_id") is None:
-                    root = list(roots.values())[0]
+                pci = f.get("pci_bus_id")
+                root = roots.get(pci)
+                # One root cause in the log: it explains a consequence of no known GPU,
+                # and any consequence when the root itself names no GPU.
+                if root is None and len(roots) == 1 and (pci is None or None in roots):
+                    root = next(iter(roots.values()))
                 if root is not None:
                     f["caused_by"] = root["id"] if root["id"] != "xid" else "xid:%d" % root["xid"]
 
