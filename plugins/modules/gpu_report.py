@@ -1,0 +1,241 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: gpu_report
+short_description: Write the fleet GPU report (Markdown and JSON) from what a run learned about each guest
+version_added: 0.1.0
+description:
+  - Takes one entry per guest (the results of M(passthrough.nvidia.nvidia_smi) and
+    M(passthrough.nvidia.dmesg_check), the managed kernel arguments, the running kernel's command line,
+    the reboot state, whether the guest answered) and writes C(gpu-report.md) and C(gpu-report.json) into
+    O(dest).
+  - Each guest gets an overall status, worst first - C(hardware fault) (uncorrectable ECC errors, a GPU
+    lost, a corrupted infoROM), C(misconfigured) (driver missing or not in charge, nouveau bound,
+    passthrough or Secure Boot problems, kernel arguments not in effect, a run that stopped on the guest),
+    C(unreachable), C(degraded) (reboot pending, warnings in the kernel log, corrected ECC errors, GPUs not
+    checked), C(ok) - and the one line that says why.
+  - Runs on the controller (the gpu_report role delegates it to C(localhost)). The files are written
+    atomically; nothing is written when an entry is malformed.
+  - The report is an output of the run, not a state of a managed system; the role marks the task as not
+    changed so that a converged run still reports zero changes.
+author:
+  - passthrough.nvidia maintainers (@passthrough-nvidia)
+options:
+  guests:
+    description:
+      - One dict per guest. Keys - C(host) (required), C(reachable) (bool, C(false) for a guest that did
+        not answer), C(error) (why it did not), C(completed) (bool, the run reached its end on the guest),
+        C(distribution), C(smi) (a registered M(passthrough.nvidia.nvidia_smi) result), C(dmesg) (a
+        registered M(passthrough.nvidia.dmesg_check) result), C(kernel_args) (list), C(cmdline) (the
+        running kernel's command line, or null when it was not read), C(rebooted), C(reboot_required),
+        C(reboot_reasons) (list), C(toolkit).
+      - Skipped or missing results are reported as not checked.
+    type: list
+    elements: dict
+    required: true
+  dest:
+    description: Directory to write the report into; created with its parents when missing.
+    type: path
+    required: true
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [markdown, json]
+    default: [markdown, json]
+  generated:
+    description: When the run happened, as written in the report (default - now, in UTC).
+    type: str
+  playbook:
+    description: The playbook named in the report.
+    type: str
+    default: site.yml
+  mode:
+    description: File mode of the report files.
+    type: raw
+    default: "0644"
+attributes:
+  check_mode:
+    description: Computes the report and returns it; writes nothing.
+    support: full
+  diff_mode:
+    description: Shows each file before and after.
+    support: full
+seealso:
+  - module: passthrough.nvidia.nvidia_smi
+  - module: passthrough.nvidia.dmesg_check
+"""
+
+EXAMPLES = r"""
+- name: Write the report of two guests
+  passthrough.nvidia.gpu_report:
+    dest: /srv/reports/2026-11-24T10:00:00Z
+    guests:
+      - host: gpu-guest-01
+        smi: "{{ hostvars['gpu-guest-01'].nvidia_driver_smi }}"
+        dmesg: "{{ hostvars['gpu-guest-01'].nvidia_driver_dmesg }}"
+        kernel_args: [pci=realloc]
+        cmdline: "BOOT_IMAGE=/boot/vmlinuz-6.1.0-27-amd64 root=UUID=... ro quiet pci=realloc"
+        rebooted: true
+      - host: gpu-guest-02
+        reachable: false
+        error: "Failed to connect to the host via ssh: connection timed out"
+  delegate_to: localhost
+  register: report
+
+- name: Print the compact table
+  ansible.builtin.debug:
+    msg: "{{ report.table }}"
+"""
+
+RETURN = r"""
+files:
+  description: The files written (or that would be written in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/srv/reports/20261124T100000Z/gpu-report.md, /srv/reports/20261124T100000Z/gpu-report.json]
+summary:
+  description: Number of guests per status.
+  returned: always
+  type: dict
+  sample: {"ok": 1, "degraded": 0, "hardware fault": 1, "misconfigured": 0, "unreachable": 1}
+rows:
+  description: One entry per guest, worst status first, as written in C(gpu-report.json).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: Inventory name.
+      type: str
+    status:
+      description: C(hardware fault), C(misconfigured), C(unreachable), C(degraded) or C(ok).
+      type: str
+    status_reason:
+      description: Why, in one line.
+      type: str
+    gpus:
+      description: Name, PCI bus id, ECC mode and counts, memory of each GPU nvidia-smi saw.
+      type: list
+    driver_version:
+      description: Driver version from nvidia-smi, or null.
+      type: str
+    cuda_version:
+      description: CUDA version the driver supports, or null.
+      type: str
+    kernel_args:
+      description: Managed kernel arguments and whether the running kernel has each (null - not known).
+      type: list
+    reboot:
+      description: C(done), C(pending), C(not needed) or C(unknown).
+      type: str
+    findings:
+      description: Kernel-log findings of dmesg_check (not the informational ones) with their class.
+      type: list
+table:
+  description: A compact fixed-width table of the guests, one line each, and a summary line.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import datetime
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils.gpu_report import (
+    ReportError,
+    as_json,
+    build,
+    markdown,
+    table,
+)
+
+FILES = {"markdown": "gpu-report.md", "json": "gpu-report.json"}
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except (IOError, OSError):
+        return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            guests=dict(type="list", elements="dict", required=True),
+            dest=dict(type="path", required=True),
+            formats=dict(type="list", elements="str", choices=["markdown", "json"],
+                         default=["markdown", "json"]),
+            generated=dict(type="str"),
+            playbook=dict(type="str", default="site.yml"),
+            mode=dict(type="raw", default="0644"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not p["formats"]:
+        module.fail_json(msg="formats must name at least one of markdown, json")
+    generated = p["generated"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        rows, summary = build(p["guests"])
+    except ReportError as e:
+        module.fail_json(msg="guests: %s; no report written" % to_native(e))
+    render = {"markdown": markdown, "json": as_json}
+    content = dict((fmt, render[fmt](rows, summary, generated, p["playbook"])) for fmt in p["formats"])
+    dest = p["dest"]
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        module.fail_json(msg="dest %s exists and is not a directory" % dest)
+
+    result = dict(changed=False, rows=rows, summary=summary, table=table(rows, summary), files=[])
+    diffs = []
+    todo = []
+    for fmt in p["formats"]:
+        path = os.path.join(dest, FILES[fmt])
+        result["files"].append(path)
+        before = _read(path)
+        if before != content[fmt]:
+            todo.append((path, content[fmt]))
+            diffs.append(dict(before_header=path, after_header=path, before=before or "", after=content[fmt]))
+    if todo:
+        result["changed"] = True
+    if module._diff:
+        result["diff"] = diffs
+    if module.check_mode or not todo:
+        module.exit_json(**result)
+
+    staged = []
+    try:
+        if not os.path.isdir(dest):
+            os.makedirs(dest)
+        for path, text in todo:
+            fd, tmp = tempfile.mkstemp(prefix=".gpu-report.", dir=dest)
+            with os.fdopen(fd, "wb") as f:
+                f.write(to_bytes(text))
+            staged.append((tmp, path))
+    except (IOError, OSError) as e:
+        for tmp, _path in staged:
+            os.unlink(tmp)
+        module.fail_json(msg="cannot write the report into %s: %s" % (dest, to_native(e)))
+    for tmp, path in staged:
+        module.atomic_move(tmp, path)
+        module.set_mode_if_different(path, p["mode"], False)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+"""The fleet report's logic, fed with the real results of nvidia_smi and dmesg_check
+recorded on the H100 guest and with results of the modules run on the fault fixtures."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils import gpu_report as R
+from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg import Scanner, verdict
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures")
+REAL = os.path.join(FIX, "real", "h100-580")
+
+
+def real_result(name):
+    """A module result as `ansible -m` printed it on the real GPU guest."""
+    with open(os.path.join(REAL, "modules", name)) as f:
+        text = f.read()
+    return json.loads(text[text.index("{"):])
+
+
+def scan(fixture):
+    with open(os.path.join(FIX, "dmesg", fixture)) as f:
+        findings, lines = Scanner().scan(f.read())
+    healthy, _failed, msg = verdict(findings, ["hardware", "passthrough", "driver", "secure_boot"])
+    return {"findings": findings, "healthy": healthy, "msg": msg, "lines_scanned": lines, "source": fixture}
+
+
+def healthy_guest(host="gpu-1", **kw):
+    g = {"host": host, "reachable": True, "completed": True, "distribution": "Debian 12",
+         "smi": real_result("nvidia_smi.out"), "dmesg": real_result("dmesg_check.out"),
+         "kernel_args": ["pci=realloc"], "cmdline": "BOOT_IMAGE=/vmlinuz ro quiet pci=realloc",
+         "rebooted": False, "reboot_required": False, "reboot_reasons": [], "toolkit": "cuda-12.8"}
+    g.update(kw)
+    return g
+
+
+def smi_failure(reason, msg, gpus=None):
+    return {"changed": False, "failed": False, "healthy": False, "reason": reason, "msg": msg,
+            "gpus": gpus or [], "gpu_count": len(gpus or []), "driver_version": None, "cuda_version": None}
+
+
+def test_real_healthy_guest_is_ok_with_its_gpu():
+    row = R.build_row(healthy_guest())
+    assert row["status"] == "ok" and row["status_reason"] == "1 GPU healthy"
+    assert row["gpus"] == [{"name": "NVIDIA H100 80GB HBM3", "pci_bus_id": "0000:00:06.0", "ecc_mode": "Enabled",
+                            "ecc_uncorrected": 0, "ecc_corrected": 0, "memory_total_mib": 81559}]
+    assert (row["driver_version"], row["cuda_version"]) == ("580.159.04", "13.0")
+    assert row["kernel_args"] == [{"arg": "pci=realloc", "in_effect": True}]
+    assert row["findings"] == []  # the real log has only the informational "driver loaded"
+    assert row["reboot"] == "not needed" and row["dmesg"] is not None and row["smi"] == "healthy"
+
+
+def test_field_note_ecc_chain_is_a_hardware_fault_named_by_its_root_cause():
+    row = R.build_row(healthy_guest(dmesg=scan("field-note-ecc-chain.log")))
+    assert row["status"] == "hardware fault"
+    assert row["status_reason"].startswith("GPU 0000:00:04.0 has uncorrectable memory errors")
+    assert row["findings"][0]["class"] == "hardware"
+    assert [f for f in row["findings"] if f["caused_by"]], "consequences keep their cause"
+
+
+def test_nvidia_smi_ecc_errors_alone_make_a_hardware_fault():
+    smi = real_result("nvidia_smi.out")
+    smi.update(healthy=False, reason="ecc_errors", msg="GPU 0000:00:06.0 reports 2 uncorrected ECC errors")
+    smi["gpus"][0]["ecc_uncorrected"] = 2
+    row = R.build_row(healthy_guest(smi=smi))
+    assert row["status"] == "hardware fault" and "2 uncorrected" in row["status_reason"] and row["smi"] == "failed"
+
+
+def test_nouveau_bound_is_misconfigured():
+    smi = smi_failure("driver_not_loaded", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")
+    row = R.build_row(healthy_guest(dmesg=scan("nouveau-tu102-firmware.log"), smi=smi, completed=False))
+    assert row["status"] == "misconfigured"
+    assert "nouveau" in row["status_reason"] and row["findings"][0]["class"] == "driver"
+    assert row["gpus"] == [] and row["driver_version"] is None
+
+
+def test_unreachable_guest_is_listed_with_the_error():
+    row = R.build_row({"host": "gone", "reachable": False, "error": "ssh: connect to host 10.0.0.9 port 22: timed out"})
+    assert row["status"] == "unreachable" and "timed out" in row["status_reason"]
+    assert row["reboot"] == "unknown" and row["smi"] is None and row["dmesg"] is None
+
+
+@pytest.mark.parametrize("kw, status, why", [
+    ({"reboot_required": True, "reboot_reasons": ["the driver was installed or changed"]}, "degraded",
+     "a reboot is pending (the driver was installed or changed)"),
+    ({"cmdline": "BOOT_IMAGE=/vmlinuz ro quiet"}, "misconfigured", "the running kernel was booted without pci=realloc"),
+    ({"cmdline": None}, "ok", "1 GPU healthy"),
+    ({"smi": {"skipped": True}}, "degraded", "the GPUs were not checked with nvidia-smi"),
+    ({"completed": False}, "misconfigured", "the run did not reach the end of the play on this guest"),
+    ({"completed": False, "failure": {"task": "Download the repository key", "msg": "HTTP Error 404:\n Not Found"}},
+     "misconfigured", "the run stopped at 'Download the repository key': HTTP Error 404: Not Found"),
+    ({"smi": smi_failure("count_mismatch", "expected 2 GPUs, nvidia-smi sees 1")}, "misconfigured", "expected 2 GPUs"),
+    ({"smi": smi_failure("timeout", "nvidia-smi did not answer within 30 s")}, "degraded", "did not answer"),
+])
+def test_status_rules(kw, status, why):
+    row = R.build_row(healthy_guest(**kw))
+    assert row["status"] == status and why in row["status_reason"]
+
+
+def test_pending_reboot_does_not_call_missing_arguments_a_misconfiguration():
+    row = R.build_row(healthy_guest(cmdline="ro quiet", reboot_required=True))
+    assert row["status"] == "degraded" and row["kernel_args"] == [{"arg": "pci=realloc", "in_effect": False}]
+
+
+def test_corrected_ecc_errors_degrade():
+    smi = real_result("nvidia_smi.out")
+    smi["gpus"][0]["ecc_corrected"] = 17
+    row = R.build_row(healthy_guest(smi=smi))
+    assert row["status"] == "degraded" and "corrected 17 ECC errors" in row["status_reason"]
+
+
+def test_booleans_rendered_as_text_by_older_ansible():
+    row = R.build_row(healthy_guest(reachable="True", completed="true", rebooted="False", reboot_required="True"))
+    assert row["status"] == "degraded" and row["reboot"] == "pending"
+
+
+@pytest.mark.parametrize("guests, message", [
+    ("gpu-1", "guests must be a list"),
+    ([["gpu-1"]], "guests[0] must be a dict"),
+    ([{"reachable": True}], "guests[0].host must be a non-empty string"),
+    ([{"host": "g", "kernel_args": "pci=realloc"}], "guests[0] (g): kernel_args must be a list"),
+    ([{"host": "g", "smi": "ok"}], "guests[0] (g): smi must be a registered result"),
+    ([{"host": "g", "failure": "boom"}], "guests[0] (g): failure must be a dict"),
+    ([{"host": "g", "reachable": "maybe"}], "guests[0] (g): reachable: 'maybe' is not a boolean"),
+    ([{"host": "g"}, {"host": "g"}], "guest g is listed twice"),
+])
+def test_bad_input_names_the_guest_and_field(guests, message):
+    with pytest.raises(R.ReportError) as e:
+        R.build(guests)
+    assert message in str(e.value)
+
+
+def fleet():
+    return [healthy_guest("gpu-ok"),
+            healthy_guest("gpu-ecc", dmesg=scan("field-note-ecc-chain.log")),
+            {"host": "gpu-gone", "reachable": False, "error": "no route to host"},
+            healthy_guest("gpu-nouveau", dmesg=scan("nouveau-tu102-firmware.log"), completed=False,
+                          smi=smi_failure("driver_not_loaded", "NVIDIA-SMI has failed"))]
+
+
+def test_rows_worst_first_and_summary_counts():
+    rows, summary = R.build(fleet())
+    assert [r["host"] for r in rows] == ["gpu-ecc", "gpu-nouveau", "gpu-gone", "gpu-ok"]
+    assert summary == {"hardware fault": 1, "misconfigured": 1, "unreachable": 1, "degraded": 0, "ok": 1}
+
+
+def test_markdown_has_one_row_per_gpu_and_what_to_do():
+    rows, summary = R.build(fleet())
+    md = R.markdown(rows, summary, "2026-11-24T10:00:00Z", "site.yml")
+    lines = md.splitlines()
+    assert lines[0] == "# GPU report"
+    assert lines[2] == ("Run of `site.yml`, 2026-11-24T10:00:00Z. 4 guests: 1 hardware fault, 1 misconfigured, "
+                        "1 unreachable, 1 ok.")
+    table = [line for line in lines if line.startswith("| gpu-")]
+    assert [line.split(" | ")[0] for line in table] == ["| gpu-ecc", "| gpu-nouveau", "| gpu-gone", "| gpu-ok"]
+    ok = [line for line in table if line.startswith("| gpu-ok")][0]
+    assert ("| ok | NVIDIA H100 80GB HBM3 | 0000:00:06.0 | 580.159.04 | 13.0 | Enabled, 0 uncorrected / 0 corrected"
+            " | pci=realloc (in effect) | not needed | none |") in ok
+    assert "## gpu-ecc: hardware fault" in lines
+    assert any(line.startswith("- `xid 140` (hardware, error): GPU 0000:00:04.0 has uncorrectable memory errors")
+               and "What to do:" in line for line in lines)
+    assert any(line.startswith("- `nvidia_drm_kapi` (driver, error, caused by xid:140)") for line in lines)
+
+
+def test_markdown_escapes_pipes():
+    rows, summary = R.build([{"host": "a|b", "reachable": False, "error": "x | y"}])
+    md = R.markdown(rows, summary, "t", "site.yml")
+    assert "| a\\|b | unreachable |" in md
+
+
+def test_json_round_trips_with_the_rows():
+    rows, summary = R.build(fleet())
+    doc = json.loads(R.as_json(rows, summary, "2026-11-24T10:00:00Z", "site.yml"))
+    assert doc["schema"] == 1 and doc["summary"] == summary and doc["generated"] == "2026-11-24T10:00:00Z"
+    assert [g["host"] for g in doc["guests"]] == [r["host"] for r in rows]
+    first = doc["guests"][0]["findings"][0]
+    assert (first["id"], first["xid"], first["class"]) == ("xid", 140, "hardware")
+
+
+def test_compact_table_aligns_columns():
+    rows, summary = R.build(fleet())
+    lines = R.table(rows, summary)
+    assert lines[0].split() == ["GUEST", "STATUS", "GPUS", "DRIVER", "WHY"]
+    assert len(lines) == len(rows) + 2
+    assert lines[-1] == "4 guests: 1 hardware fault, 1 misconfigured, 1 unreachable, 1 ok"
+    col = lines[0].index("STATUS")
+    assert all(line[col:].startswith(r["status"]) for line, r in zip(lines[1:], rows))
