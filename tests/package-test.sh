@@ -19,16 +19,21 @@ if tar tzf "$tarball" | grep -E '^(\.venv|\.cache|\.collections|\.git)/' >/dev/n
 fi
 ansible-galaxy collection install --offline --force -p "$tmp/installed" "$tarball" >/dev/null 2>&1 || {
   echo "package: offline install of $tarball failed" >&2; exit 1; }
-for m in grub_cmdline dmesg_check nvidia_smi; do
+for m in grub_cmdline dmesg_check nvidia_smi gpu_report; do
   doc=$(ansible-doc "passthrough.nvidia.$m" 2>&1)
   grep -Eq "^> MODULE \*?passthrough.nvidia.$m" <<<"$doc" \
     || { echo "package: ansible-doc does not render passthrough.nvidia.$m from the installed tarball" >&2; exit 1; }
 done
-for r in cuda_repo nvidia_driver cuda_toolkit; do
+for r in cuda_repo nvidia_driver cuda_toolkit gpu_report; do
   doc=$(ansible-doc -t role "passthrough.nvidia.$r" 2>&1)
   grep -Eq "ENTRY POINT: \*?main" <<<"$doc" \
     || { echo "package: ansible-doc -t role does not render passthrough.nvidia.$r" >&2; exit 1; }
 done
 ansible-playbook --syntax-check -i localhost, passthrough.nvidia.site >/dev/null 2>&1 \
   || { echo "package: passthrough.nvidia.site does not pass --syntax-check" >&2; exit 1; }
-echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline, and ansible-doc renders 3 modules and 3 roles"
+# ansible-builder finds the execution-environment requirements in the installed collection.
+ee=$(ansible-builder introspect "$tmp/installed" 2>&1) \
+  || { echo "package: ansible-builder introspect failed: $ee" >&2; exit 1; }
+grep -q "openssh-client \[platform:dpkg\]" <<<"$ee" \
+  || { echo "package: ansible-builder does not see meta/execution-environment.yml's bindep: $ee" >&2; exit 1; }
+echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline; ansible-doc renders 4 modules and 4 roles; ansible-builder reads its EE requirements"
