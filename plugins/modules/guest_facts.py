@@ -1,0 +1,265 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: guest_facts
+short_description: Learn in one round trip what the passthrough.nvidia roles need to know about a guest
+version_added: 0.1.0
+description:
+  - Returns, from one call, the state the roles would otherwise learn with a dozen tasks - checksums
+    and modes of files, the contents of small files, the primary-key fingerprints of keyrings, the
+    installed packages (in M(ansible.builtin.package_facts)' form), held packages, what C(dpkg --audit)
+    says, the age of apt's package lists, sources that mention a repository, and loaded kernel modules.
+  - The roles compare this state with what they would write and skip the tasks whose result is already
+    there, so a converged run costs few round trips. The tasks that change things are the usual
+    modules (M(ansible.builtin.template), M(ansible.builtin.apt), ...), with their check and diff modes.
+  - Read-only; runs in check mode.
+author:
+  - passthrough.nvidia maintainers (@passthrough-nvidia)
+options:
+  paths:
+    description: Files to describe (RV(files)); missing files are reported as not existing.
+    type: list
+    elements: path
+    default: []
+  read:
+    description: Files whose content to return base64-encoded (RV(contents)), at most O(read_limit) bytes each.
+    type: list
+    elements: path
+    default: []
+  read_limit:
+    description: Bytes read from each file of O(read).
+    type: int
+    default: 65536
+  keyrings:
+    description: OpenPGP key files whose primary-key fingerprints to return (RV(keyrings)); needs C(gpg).
+    type: list
+    elements: path
+    default: []
+  package_facts:
+    description:
+      - Return the installed packages as C(ansible_facts.packages), in the form of
+        M(ansible.builtin.package_facts) with C(manager=apt), and RV(holds), RV(unfinished) and
+        RV(dpkg_audit). One C(dpkg-query) call.
+    type: bool
+    default: false
+  sources_pattern:
+    description:
+      - A regular expression; the apt sources (C(/etc/apt/sources.list) and the C(.list) and C(.sources)
+        files of C(/etc/apt/sources.list.d)) with a non-comment line matching it are listed in RV(sources).
+    type: str
+  modules:
+    description: Kernel modules to report as loaded or not (RV(modules_loaded)), from C(/sys/module).
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    description: Read-only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Changes nothing.
+    support: none
+seealso:
+  - module: ansible.builtin.package_facts
+  - module: ansible.builtin.stat
+"""
+
+EXAMPLES = r"""
+- name: Learn the state of NVIDIA's apt source and key in one call
+  passthrough.nvidia.guest_facts:
+    paths: [/etc/apt/sources.list.d/nvidia-cuda.sources]
+    keyrings: [/usr/share/keyrings/nvidia-cuda-debian12.asc]
+    sources_pattern: 'developer\.download\.nvidia\.com/compute/cuda/repos'
+    package_facts: true
+  register: state
+
+- name: The key is the pinned one
+  ansible.builtin.debug:
+    msg: "{{ state.keyrings['/usr/share/keyrings/nvidia-cuda-debian12.asc'].fingerprints }}"
+"""
+
+RETURN = r"""
+files:
+  description: Per path of O(paths) - C(exists), C(sha1) (regular files), C(mode) (octal string), C(uid),
+    C(gid), C(islnk), C(lnk_target), C(isdir).
+  returned: always
+  type: dict
+  sample: {"/etc/apt/sources.list.d/nvidia-cuda.sources": {"exists": true, "sha1": "5d4...", "mode": "0644"}}
+contents:
+  description: Per path of O(read) - C(exists) and C(b64) (the content, base64).
+  returned: always
+  type: dict
+keyrings:
+  description: Per path of O(keyrings) - C(exists), C(armored), C(fingerprints) (primary keys, upper case).
+  returned: always
+  type: dict
+holds:
+  description: Packages whose dpkg selection is hold.
+  returned: when O(package_facts=true)
+  type: list
+  elements: str
+unfinished:
+  description: Packages dpkg left unpacked or half-configured (a killed run).
+  returned: when O(package_facts=true)
+  type: list
+  elements: str
+dpkg_audit:
+  description: What C(dpkg --audit) printed (empty when dpkg is consistent).
+  returned: when O(package_facts=true)
+  type: str
+apt_cache_age:
+  description: Seconds since apt's package lists were last updated, as M(ansible.builtin.apt)'s
+    C(cache_valid_time) counts it; null when they never were.
+  returned: always
+  type: int
+sources:
+  description: apt source files with a line matching O(sources_pattern).
+  returned: when O(sources_pattern) is set
+  type: list
+  elements: str
+modules_loaded:
+  description: Per module of O(modules), whether it is loaded.
+  returned: always
+  type: dict
+"""
+
+import base64
+import hashlib
+import os
+import stat
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native, to_text
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state import (
+    APT_LISTS,
+    APT_UPDATE_SUCCESS_STAMP,
+    DPKG_FORMAT,
+    compile_pattern,
+    is_armored,
+    matching_lines,
+    parse_dpkg_query,
+    parse_gpg_fingerprints,
+)
+
+SOURCES_DIR = "/etc/apt/sources.list.d"
+SOURCES_LIST = "/etc/apt/sources.list"
+
+
+def describe(path):
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return {"exists": False}
+    out = {"exists": True, "mode": "%04o" % stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid,
+           "islnk": stat.S_ISLNK(st.st_mode), "isdir": stat.S_ISDIR(st.st_mode)}
+    if out["islnk"]:
+        out["lnk_target"] = os.readlink(path)
+    elif stat.S_ISREG(st.st_mode):
+        h = hashlib.sha1()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 16), b""):
+                h.update(chunk)
+        out["sha1"] = h.hexdigest()
+    return out
+
+
+def read_head(path, limit):
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit)
+    except (IOError, OSError):
+        return None
+
+
+def apt_cache_age():
+    for path in (APT_UPDATE_SUCCESS_STAMP, APT_LISTS):
+        if os.path.exists(path):
+            return int(max(0, time.time() - os.stat(path).st_mtime))
+    return None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            paths=dict(type="list", elements="path", default=[]),
+            read=dict(type="list", elements="path", default=[]),
+            read_limit=dict(type="int", default=65536),
+            keyrings=dict(type="list", elements="path", default=[]),
+            package_facts=dict(type="bool", default=False),
+            sources_pattern=dict(type="str"),
+            modules=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["read_limit"] < 1:
+        module.fail_json(msg="read_limit must be a positive number of bytes, got %d" % p["read_limit"])
+    result = dict(changed=False, files={}, contents={}, keyrings={}, modules_loaded={}, apt_cache_age=apt_cache_age())
+
+    for path in p["paths"]:
+        try:
+            result["files"][path] = describe(path)
+        except (IOError, OSError) as e:
+            module.fail_json(msg="cannot read %s: %s" % (path, to_native(e)))
+
+    for path in p["read"]:
+        data = read_head(path, p["read_limit"])
+        result["contents"][path] = {"exists": data is not None,
+                                    "b64": to_text(base64.b64encode(data)) if data is not None else None}
+
+    gpg = module.get_bin_path("gpg") if p["keyrings"] else None
+    for path in p["keyrings"]:
+        head = read_head(path, 64)
+        entry = {"exists": head is not None, "armored": bool(head) and is_armored(head), "fingerprints": []}
+        if head is not None:
+            if not gpg:
+                module.fail_json(msg="gpg is needed to read the fingerprints of %s and is not installed" % path)
+            rc, out, err = module.run_command([gpg, "--batch", "--with-colons", "--show-keys", "--with-fingerprint",
+                                               path], environ_update={"LC_ALL": "C"})
+            entry["fingerprints"] = parse_gpg_fingerprints(out) if rc == 0 else []
+        result["keyrings"][path] = entry
+
+    if p["package_facts"]:
+        dpkg_query = module.get_bin_path("dpkg-query", required=True)
+        rc, out, err = module.run_command([dpkg_query, "-W", "-f", DPKG_FORMAT], environ_update={"LC_ALL": "C"})
+        if rc != 0:
+            module.fail_json(msg="dpkg-query failed (rc %d): %s" % (rc, err.strip()))
+        packages, holds, unfinished = parse_dpkg_query(out)
+        rc, audit, err = module.run_command([module.get_bin_path("dpkg", required=True), "--audit"],
+                                            environ_update={"LC_ALL": "C"})
+        result.update(holds=holds, unfinished=unfinished, dpkg_audit=audit.strip(),
+                      ansible_facts=dict(packages=packages))
+
+    if p["sources_pattern"] is not None:
+        try:
+            regex = compile_pattern(p["sources_pattern"])
+        except ValueError as e:
+            module.fail_json(msg=to_native(e))
+        candidates = [SOURCES_LIST]
+        if os.path.isdir(SOURCES_DIR):
+            candidates += sorted(os.path.join(SOURCES_DIR, n) for n in os.listdir(SOURCES_DIR)
+                                 if n.endswith((".list", ".sources")))
+        result["sources"] = []
+        for path in candidates:
+            data = read_head(path, 1 << 20)
+            if data is not None and matching_lines(data.decode("utf-8", "replace"), regex):
+                result["sources"].append(path)
+
+    for name in p["modules"]:
+        result["modules_loaded"][name] = os.path.isdir(os.path.join("/sys/module", name))
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
