@@ -51,6 +51,8 @@ cp "$root/usr/share/grub/default/grub" "$root/etc/default/grub"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb
 # machine-id and hostname are per container.
 : >"$root/etc/machine-id"
+# SSH host keys too: a container that runs sshd makes its own (ssh-keygen -A).
+rm -f "$root"/etc/ssh/ssh_host_*
 
 tar -C "$root" --numeric-owner -c . | podman import \
   --change "LABEL passthrough.recipe=$recipe" \
