@@ -20,7 +20,7 @@ def test_role_docs_are_in_sync_with_argument_specs():
 
 
 def test_every_default_is_documented_in_the_argument_specs():
-    for role in ("cuda_repo", "nvidia_driver", "cuda_toolkit"):
+    for role in ("cuda_repo", "nvidia_driver", "cuda_toolkit", "gpu_report"):
         with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as f:
             defaults = yaml.safe_load(f) or {}
         with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as f:
@@ -50,3 +50,31 @@ def test_troubleshooting_guide_is_in_sync_with_the_catalog():
         assert "### `%s`" % sig["id"] in guide and sig["example"] in guide and sig["remediation"] in guide
     for xid in XIDS:
         assert "| %d |" % xid in guide
+
+
+def _antsibull_changelog():
+    return os.path.join(os.path.dirname(sys.executable), "antsibull-changelog")
+
+
+def test_changelog_fragments_lint():
+    res = subprocess.run([_antsibull_changelog(), "lint"], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert res.returncode == 0 and res.stdout.strip() == "", res.stdout + res.stderr
+
+
+def test_changelog_md_is_generated_from_changelogs(tmp_path):
+    """CHANGELOG.md is what antsibull-changelog generates from changelogs/changelog.yaml."""
+    import shutil
+
+    for name in ("galaxy.yml", "CHANGELOG.md"):
+        shutil.copy(os.path.join(ROOT, name), str(tmp_path / name))
+    shutil.copytree(os.path.join(ROOT, "changelogs"), str(tmp_path / "changelogs"))
+    res = subprocess.run([_antsibull_changelog(), "generate"], cwd=str(tmp_path), capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with open(os.path.join(ROOT, "CHANGELOG.md")) as f:
+        assert (tmp_path / "CHANGELOG.md").read_text() == f.read(), \
+            "CHANGELOG.md is out of date: run antsibull-changelog release (or generate)"
+    fragments = sorted(os.listdir(os.path.join(ROOT, "changelogs", "fragments")))
+    with open(os.path.join(ROOT, "changelogs", "changelog.yaml")) as f:
+        released = [frag for rel in (yaml.safe_load(f)["releases"] or {}).values() for frag in rel.get("fragments", [])]
+    assert sorted(released) == fragments, "fragments not in a release: %s" % sorted(set(fragments) - set(released))
