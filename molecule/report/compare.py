@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Compares the report scenario's runs: WORK/first and WORK/second (ansible-playbook,
 output.txt and reports/<run>/), WORK/runner (ansible-runner's artifacts and
 project/reports/<run>/) with EXPECTED/gpu-report.md and .json. Exit 1 with the
@@ -58,8 +57,8 @@ def report(base):
 def diff(name, got, want):
     if got == want:
         return []
-    return ["%s differs:" % name] + list(difflib.unified_diff(want.splitlines(), got.splitlines(), "expected", "got",
-                                                             lineterm=""))
+    lines = difflib.unified_diff(want.splitlines(), got.splitlines(), "expected", "got", lineterm="")
+    return ["%s differs:" % name] + list(lines)
 
 
 def main(work, expected):

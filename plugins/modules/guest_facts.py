@@ -194,7 +194,7 @@ def main():
             paths=dict(type="list", elements="path", default=[]),
             read=dict(type="list", elements="path", default=[]),
             read_limit=dict(type="int", default=65536),
-            keyrings=dict(type="list", elements="path", default=[]),
+            keyrings=dict(type="list", elements="path", default=[], no_log=False),
             package_facts=dict(type="bool", default=False),
             sources_pattern=dict(type="str"),
             modules=dict(type="list", elements="str", default=[]),

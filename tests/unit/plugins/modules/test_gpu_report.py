@@ -26,7 +26,7 @@ def test_writes_both_files_and_returns_the_table(run_module, tmp_path):
     assert (dest / "gpu-report.md").read_text().startswith("# GPU report\n")
     assert res["summary"]["unreachable"] == 1 and res["table"][-1] == "2 guests: 1 unreachable, 1 ok"
     assert oct(os.stat(str(dest / "gpu-report.md")).st_mode & 0o777) == "0o644"
-    again, _ = run_module(gpu_report, {"guests": GUESTS, "dest": str(dest), "generated": "2026-11-24T10:00:00Z"})
+    again, dummy = run_module(gpu_report, {"guests": GUESTS, "dest": str(dest), "generated": "2026-11-24T10:00:00Z"})
     assert not again["changed"]
 
 
