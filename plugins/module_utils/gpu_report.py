@@ -147,16 +147,18 @@ def judge(row, guest):
     mis = [f for f in roots if f["class"] in DMESG_MISCONFIGURED]
     if mis:
         return "misconfigured", "%s (kernel log: %s)" % (mis[0]["summary"], _name(mis[0]))
-    if smi in SMI_MISCONFIGURED:
-        return "misconfigured", "nvidia-smi: %s" % row["smi_msg"]
-    missing = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False]
-    if missing and row["reboot"] != "pending":
-        return "misconfigured", "the running kernel was booted without %s" % " ".join(missing)
+    # Where the run stopped comes before what nvidia-smi or /proc/cmdline say: a run that stopped
+    # before the driver leaves nvidia-smi missing and the kernel arguments unbooted as consequences.
     if not _flag(guest.get("completed"), True):
         failure = guest.get("failure") or {}
         if failure.get("task") or failure.get("msg"):
             return "misconfigured", "the run stopped at '%s': %s" % (failure.get("task"), _first_line(failure.get("msg")))
         return "misconfigured", "the run did not reach the end of the play on this guest"
+    if smi in SMI_MISCONFIGURED:
+        return "misconfigured", "nvidia-smi: %s" % row["smi_msg"]
+    missing = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False]
+    if missing and row["reboot"] != "pending":
+        return "misconfigured", "the running kernel was booted without %s" % " ".join(missing)
     if row["reboot"] == "pending":
         reasons = ", ".join(guest.get("reboot_reasons") or []) or "the driver or kernel arguments changed"
         return "degraded", "a reboot is pending (%s)" % reasons
@@ -242,6 +244,15 @@ def _finding_ids(row):
     return ", ".join("%s (%s)" % (_name(f), f["class"]) for f in row["findings"])
 
 
+def _sentence(text):
+    """The text as a sentence: a capital first letter (not for a command such as nvidia-smi), one full stop."""
+    text = text.strip()
+    first = text.split(" ", 1)[0]
+    if not any(c in first for c in "-_./`"):
+        text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def markdown(rows, summary, generated, playbook):
     """The report as Markdown: a summary, one table row per guest, then what to do per guest."""
     out = ["# GPU report", "",
@@ -260,7 +271,7 @@ def markdown(rows, summary, generated, playbook):
                 (_finding_ids(r) or ("none" if r["dmesg"] else "not read")) if first else "")))
     out.append("")
     for r in rows:
-        out += ["## %s: %s" % (r["host"], r["status"]), "", r["status_reason"][:1].upper() + r["status_reason"][1:] + "."]
+        out += ["## %s: %s" % (r["host"], r["status"]), "", _sentence(r["status_reason"])]
         if r["smi_reason"] and r["smi_msg"] and r["smi_msg"] not in r["status_reason"]:
             out += ["", "nvidia-smi (%s): %s" % (r["smi_reason"], r["smi_msg"])]
         if r["findings"]:

@@ -191,3 +191,30 @@ def test_compact_table_aligns_columns():
     assert lines[-1] == "4 guests: 1 hardware fault, 1 misconfigured, 1 unreachable, 1 ok"
     col = lines[0].index("STATUS")
     assert all(line[col:].startswith(r["status"]) for line, r in zip(lines[1:], rows))
+
+
+def test_a_run_that_stopped_before_the_driver_is_reported_by_its_stop_not_by_a_missing_nvidia_smi():
+    # An unsupported guest: the play stops at the platform check, so nvidia-smi was never
+    # installed; the report names the stop, which is the cause.
+    smi = smi_failure("not_installed", "nvidia-smi (nvidia-smi) is not installed or not executable: install the "
+                      "NVIDIA driver (the nvidia_driver role).")
+    failure = {"task": "Stop on an unsupported distribution or architecture",
+               "msg": "pt-1 runs Ubuntu 24.04 (noble) on x86_64, which passthrough.nvidia does not support."}
+    row = R.build_row(healthy_guest(smi=smi, completed=False, failure=failure, cmdline=None))
+    assert row["status"] == "misconfigured"
+    assert row["status_reason"].startswith("the run stopped at 'Stop on an unsupported distribution")
+    # nvidia-smi's own words still appear in the guest's section, once, without a doubled full stop.
+    rows, summary = R.build([healthy_guest(smi=smi, completed=False, failure=failure, cmdline=None)])
+    md = R.markdown(rows, summary, "2026-11-24T10:00:00Z", "site.yml")
+    section = md.split("## gpu-1: misconfigured\n\n", 1)[1]
+    assert section.startswith("The run stopped at 'Stop on an unsupported distribution or architecture': pt-1 runs "
+                              "Ubuntu 24.04 (noble) on x86_64, which passthrough.nvidia does not support.\n")
+    assert "nvidia-smi (not_installed): nvidia-smi (nvidia-smi) is not installed" in section
+    assert ".." not in md
+
+
+def test_a_reason_that_begins_with_a_command_keeps_its_case():
+    smi = smi_failure("count_mismatch", "expected 2 GPUs, nvidia-smi sees 1")
+    rows, summary = R.build([healthy_guest(smi=smi)])
+    md = R.markdown(rows, summary, "2026-11-24T10:00:00Z", "site.yml")
+    assert "\nnvidia-smi: expected 2 GPUs, nvidia-smi sees 1.\n" in md
