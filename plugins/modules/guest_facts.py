@@ -39,9 +39,21 @@ options:
     type: int
     default: 65536
   keyrings:
-    description: OpenPGP key files whose primary-key fingerprints to return (RV(keyrings)); needs C(gpg).
+    description:
+      - OpenPGP key files (ASCII-armored or binary) whose primary-key fingerprints to return (RV(keyrings)).
+      - The fingerprints are computed in Python as RFC 4880 and RFC 9580 define them (v4 and v6 keys), so
+        C(gpg) is not needed on the guest.
     type: list
     elements: path
+    default: []
+  commands:
+    description:
+      - Read-only commands to run, each an argument vector (no shell), such as C([/usr/local/cuda-12.8/bin/nvcc, --version]);
+        their exit codes and output are returned in RV(commands), in order.
+      - A command whose executable does not exist is reported with C(rc=null), not as a failure.
+      - They run in check mode too, so only give commands that change nothing.
+    type: list
+    elements: list
     default: []
   package_facts:
     description:
@@ -98,9 +110,17 @@ contents:
   returned: always
   type: dict
 keyrings:
-  description: Per path of O(keyrings) - C(exists), C(armored), C(fingerprints) (primary keys, upper case).
+  description: Per path of O(keyrings) - C(exists), C(armored), C(fingerprints) (primary keys, upper case),
+    and C(error) when the file is not an OpenPGP key (then C(fingerprints) is empty).
   returned: always
   type: dict
+commands:
+  description: Per command of O(commands), in order - C(argv), C(rc) (null when the executable does not exist),
+    C(stdout), C(stderr).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"argv": ["/usr/local/cuda-12.8/bin/nvcc", "--version"], "rc": 0, "stdout": "nvcc: NVIDIA (R) Cuda compiler driver...", "stderr": ""}]
 holds:
   description: Packages whose dpkg selection is hold.
   returned: when O(package_facts=true)
@@ -147,12 +167,14 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state imp
     compile_pattern,
     is_armored,
     matching_lines,
+    openpgp_fingerprints,
     parse_dpkg_query,
-    parse_gpg_fingerprints,
 )
 
 SOURCES_DIR = "/etc/apt/sources.list.d"
 SOURCES_LIST = "/etc/apt/sources.list"
+# Keyrings larger than this are not NVIDIA's single key (Debian's whole archive keyring is 100 KiB).
+KEYRING_LIMIT = 1 << 20
 
 
 def describe(path):
@@ -181,6 +203,19 @@ def read_head(path, limit):
         return None
 
 
+def run_readonly(module, argv, index):
+    """One command of the commands option: its exit code and output; rc None when the
+    executable does not exist."""
+    argv = [to_native(a) for a in argv]
+    if not argv or not argv[0]:
+        module.fail_json(msg="commands[%d] must be a non-empty argument vector, got %r" % (index, argv))
+    exe = argv[0] if os.path.isabs(argv[0]) else module.get_bin_path(argv[0])
+    if not exe or not os.access(exe, os.X_OK):
+        return {"argv": argv, "rc": None, "stdout": "", "stderr": "%s: not found or not executable" % argv[0]}
+    rc, out, err = module.run_command([exe] + argv[1:], environ_update={"LC_ALL": "C"})
+    return {"argv": argv, "rc": rc, "stdout": out, "stderr": err}
+
+
 def apt_cache_age():
     for path in (APT_UPDATE_SUCCESS_STAMP, APT_LISTS):
         if os.path.exists(path):
@@ -198,6 +233,7 @@ def main():
             package_facts=dict(type="bool", default=False),
             sources_pattern=dict(type="str"),
             modules=dict(type="list", elements="str", default=[]),
+            commands=dict(type="list", elements="list", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -217,17 +253,17 @@ def main():
         result["contents"][path] = {"exists": data is not None,
                                     "b64": to_text(base64.b64encode(data)) if data is not None else None}
 
-    gpg = module.get_bin_path("gpg") if p["keyrings"] else None
     for path in p["keyrings"]:
-        head = read_head(path, 64)
-        entry = {"exists": head is not None, "armored": bool(head) and is_armored(head), "fingerprints": []}
-        if head is not None:
-            if not gpg:
-                module.fail_json(msg="gpg is needed to read the fingerprints of %s and is not installed" % path)
-            rc, out, err = module.run_command([gpg, "--batch", "--with-colons", "--show-keys", "--with-fingerprint",
-                                               path], environ_update={"LC_ALL": "C"})
-            entry["fingerprints"] = parse_gpg_fingerprints(out) if rc == 0 else []
+        data = read_head(path, KEYRING_LIMIT)
+        entry = {"exists": data is not None, "armored": bool(data) and is_armored(data), "fingerprints": []}
+        if data is not None:
+            try:
+                entry["fingerprints"] = openpgp_fingerprints(data)
+            except ValueError as e:
+                entry["error"] = "%s is not an OpenPGP public key: %s" % (path, e)
         result["keyrings"][path] = entry
+
+    result["commands"] = [run_readonly(module, argv, i) for i, argv in enumerate(p["commands"])]
 
     if p["package_facts"]:
         dpkg_query = module.get_bin_path("dpkg-query", required=True)

@@ -50,11 +50,37 @@ def test_bad_read_limit(run_module):
     assert failed and "read_limit must be a positive number" in res["msg"]
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/gpg"), reason="needs gpg")
-def test_keyring_that_is_not_a_key(run_module, tmp_path):
-    f = tmp_path / "key.asc"
-    f.write_text("not a key\n")
-    res, failed = run_module(guest_facts, {"keyrings": [str(f), str(tmp_path / "none.asc")]})
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "openpgp")
+
+
+def test_keyrings_real_key_not_a_key_and_missing(run_module, tmp_path):
+    bad = tmp_path / "key.asc"
+    bad.write_text("not a key\n")
+    armored = os.path.join(FIXTURES, "debian-archive-bookworm-stable.asc")
+    res, failed = run_module(guest_facts, {"keyrings": [armored, str(bad), str(tmp_path / "none.asc")]})
     assert not failed
-    assert res["keyrings"][str(f)] == {"exists": True, "armored": False, "fingerprints": []}
+    assert res["keyrings"][armored] == {"exists": True, "armored": True,
+                                        "fingerprints": ["4D64FEC119C2029067D6E791F8D2585B8783D481"]}
+    assert res["keyrings"][str(bad)]["fingerprints"] == [] and not res["keyrings"][str(bad)]["armored"]
+    assert res["keyrings"][str(bad)]["error"].startswith("%s is not an OpenPGP public key: " % bad)
     assert res["keyrings"][str(tmp_path / "none.asc")] == {"exists": False, "armored": False, "fingerprints": []}
+
+
+def test_commands_run_in_check_mode_and_a_missing_one_is_reported(run_module, tmp_path):
+    tool = tmp_path / "nvcc"
+    tool.write_text("#!/bin/sh\necho 'Cuda compilation tools, release 12.8, V12.8.93'\necho warn >&2\nexit 0\n")
+    os.chmod(str(tool), 0o755)
+    res, failed = run_module(guest_facts, {"commands": [[str(tool), "--version"], [str(tmp_path / "gone"), "-V"],
+                                                        ["sh", "-c", "exit 3"]],
+                                           "_ansible_check_mode": True})
+    assert not failed and not res["changed"]
+    ok, gone, three = res["commands"]
+    assert ok == {"argv": [str(tool), "--version"], "rc": 0,
+                  "stdout": "Cuda compilation tools, release 12.8, V12.8.93\n", "stderr": "warn\n"}
+    assert gone["rc"] is None and gone["stderr"] == "%s: not found or not executable" % (tmp_path / "gone")
+    assert three["rc"] == 3 and three["argv"] == ["sh", "-c", "exit 3"]
+
+
+def test_an_empty_command_is_refused_by_its_index(run_module):
+    res, failed = run_module(guest_facts, {"commands": [["true"], []]})
+    assert failed and res["msg"] == "commands[1] must be a non-empty argument vector, got []"
