@@ -7,7 +7,7 @@ __metaclass__ = type
 import json
 
 import pytest
-from ansible.module_utils import basic
+from ansible.module_utils import _internal, basic
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -22,6 +22,10 @@ class ModuleExit(Exception):
 @pytest.fixture
 def run_module(monkeypatch):
     _warnings._global_warnings.clear()
+    # Modules run on the guest, where no controller code is loaded: once a test in this
+    # process imports controller code (a test plugin's errors, say), ansible-core would send
+    # module warnings to the controller's display instead of the module's result.
+    monkeypatch.setattr(_internal, "is_controller", False)
 
     def exit_json(self, **kw):
         kw.setdefault("changed", False)
