@@ -12,7 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import json
+import os
+import posixpath
+import tempfile
 
 SCHEMA = 1
 
@@ -28,6 +33,20 @@ SMI_DEGRADED = frozenset(("timeout", "unknown"))
 # dmesg_check finding classes by status (severity error; warnings make a guest degraded).
 DMESG_HARDWARE = frozenset(("hardware",))
 DMESG_MISCONFIGURED = frozenset(("passthrough", "driver", "secure_boot"))
+
+
+# The gpu_report module's options (its action plugin validates the same).
+ARGUMENT_SPEC = dict(
+    guests=dict(type="list", elements="dict"),
+    hosts=dict(type="list", elements="str"),
+    probes=dict(type="dict", default={}),
+    active_hosts=dict(type="list", elements="str"),
+    dest=dict(type="path", required=True),
+    formats=dict(type="list", elements="str", choices=["markdown", "json"], default=["markdown", "json"]),
+    generated=dict(type="str"),
+    playbook=dict(type="str", default="site.yml"),
+    mode=dict(type="raw", default="0644"),
+)
 
 
 class ReportError(ValueError):
@@ -307,3 +326,121 @@ def table(rows, summary):
         lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(line[:4])) + "  " + line[4])
     lines.append(_summary_line(summary, len(rows)))
     return [line.rstrip() for line in lines]
+
+
+FILES = {"markdown": "gpu-report.md", "json": "gpu-report.json"}
+RENDER = {"markdown": markdown, "json": as_json}
+
+
+def _ran(result):
+    """A registered result that ran (a dict, not skipped); else an empty dict."""
+    return result if isinstance(result, dict) and result and not result.get("skipped") else {}
+
+
+def guest_from_hostvars(host, hv, probe=None, active=None):
+    """One guest's entry for build(), from what the run left in the guest's hostvars: the
+    results site.yml and the roles register (passthrough_setup, passthrough_failure,
+    nvidia_driver_smi, gpu_report_smi, nvidia_driver_dmesg, ...) and the facts; ``probe`` is
+    the controller's own nvidia_smi result for the guest, when it asked.
+
+    ``active``: the hosts still active in the play after the run's main play (None: not
+    known); a guest that is not (it stopped answering during the run) or that recorded a
+    failure (passthrough_failure) did not reach the end of the run."""
+    hv = hv or {}
+    setup = hv.get("passthrough_setup") or {}
+    probe = _ran(probe)
+    setup_unreachable = bool(isinstance(setup, dict) and setup.get("unreachable"))
+    unreachable = setup_unreachable or bool(probe.get("unreachable"))
+    facts = hv.get("ansible_facts") or {}
+    smi_runs = [_ran(hv.get("nvidia_driver_smi")), _ran(hv.get("gpu_report_smi")), {} if unreachable else probe]
+    cmdline = None
+    proc = hv.get("nvidia_driver_proc_cmdline")
+    if isinstance(proc, dict) and proc.get("content") is not None:
+        try:
+            cmdline = base64.b64decode(proc["content"]).decode("utf-8", "replace")
+        except (binascii.Error, TypeError, ValueError):
+            raise ReportError("%s: nvidia_driver_proc_cmdline.content is not base64" % host)
+    kernel_args = hv.get("nvidia_driver_kernel_args_managed")
+    if kernel_args is None:
+        kernel_args = hv.get("nvidia_driver_kernel_args") or []
+    home = hv.get("cuda_toolkit_home") or ""
+    return {
+        "host": host,
+        "reachable": not unreachable and bool(probe or facts),
+        "error": (setup.get("msg") if setup_unreachable else probe.get("msg")) or "",
+        "completed": hv.get("passthrough_failure") is None and (active is None or host in active),
+        "failure": hv.get("passthrough_failure"),
+        "distribution": ("%s %s" % (facts.get("distribution", ""), facts.get("distribution_major_version", ""))).strip(),
+        "smi": next((r for r in smi_runs if r), None),
+        "dmesg": hv.get("nvidia_driver_dmesg"),
+        "kernel_args": list(kernel_args),
+        "cmdline": cmdline,
+        "rebooted": hv.get("nvidia_driver_rebooted", False),
+        "reboot_required": hv.get("nvidia_driver_reboot_required"),
+        "reboot_reasons": list(hv.get("nvidia_driver_reboot_reasons") or []),
+        "toolkit": posixpath.basename(home.rstrip("/")) or None,
+    }
+
+
+def render(rows, summary, formats, generated, playbook):
+    """{file name: text} for each of ``formats``."""
+    if not formats:
+        raise ReportError("formats must name at least one of markdown, json")
+    return dict((FILES[f], RENDER[f](rows, summary, generated, playbook)) for f in formats)
+
+
+def plan(dest, files):
+    """(result files, [(path, text) to write], diffs) for writing ``files`` into ``dest``:
+    only the files whose content differs are written."""
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise ReportError("dest %s exists and is not a directory" % dest)
+    paths, todo, diffs = [], [], []
+    for name in sorted(files, key=lambda n: 0 if n.endswith(".md") else 1):
+        path = os.path.join(dest, name)
+        paths.append(path)
+        before = None
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                before = f.read().decode("utf-8", "replace")
+        if before != files[name]:
+            todo.append((path, files[name]))
+            diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": files[name]})
+    return paths, todo, diffs
+
+
+def parse_mode(mode):
+    """The file mode as an int: an int (0o644) or an octal string ("0644", "644")."""
+    if isinstance(mode, bool):
+        raise ReportError("mode must be an octal string such as '0644', got %r" % (mode,))
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip()
+        if not text or any(c not in "01234567" for c in text):
+            raise ReportError("mode must be an octal string such as '0644', got %r" % (mode,))
+        value = int(text, 8)
+    if not 0 <= value <= 0o7777:
+        raise ReportError("mode %r is out of range" % (mode,))
+    return value
+
+
+def write(dest, todo, mode=0o644):
+    """Writes every (path, text) of ``todo``, each atomically: all are staged in ``dest``
+    first, so an error leaves no file half-written and none of the old ones replaced."""
+    staged = []
+    try:
+        if not os.path.isdir(dest):
+            os.makedirs(dest)
+        for path, text in todo:
+            fd, tmp = tempfile.mkstemp(prefix=".gpu-report.", dir=dest)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(text.encode("utf-8"))
+            os.chmod(tmp, mode)
+    except (IOError, OSError) as e:
+        for tmp, _path in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise ReportError("cannot write the report into %s: %s" % (dest, e))
+    for tmp, path in staged:
+        os.rename(tmp, path)

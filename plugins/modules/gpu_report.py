@@ -22,8 +22,10 @@ description:
     passthrough or Secure Boot problems, kernel arguments not in effect, a run that stopped on the guest),
     C(unreachable), C(degraded) (reboot pending, warnings in the kernel log, corrected ECC errors, GPUs not
     checked), C(ok) - and the one line that says why.
-  - Runs on the controller (the gpu_report role delegates it to C(localhost)). The files are written
-    atomically; nothing is written when an entry is malformed.
+  - Runs on the controller, in the controller's own process (an action plugin), wherever the task is
+    delegated. The files are written atomically; nothing is written when an entry is malformed.
+  - The entries come either from O(guests), or - with O(hosts) - from what the run left in each guest's
+    hostvars (the results that C(site.yml) and the roles of this collection register).
   - The report is an output of the run, not a state of a managed system; the role marks the task as not
     changed so that a converged run still reports zero changes.
 author:
@@ -38,9 +40,32 @@ options:
         running kernel's command line, or null when it was not read), C(rebooted), C(reboot_required),
         C(reboot_reasons) (list), C(toolkit).
       - Skipped or missing results are reported as not checked.
+      - Exactly one of O(guests) and O(hosts).
     type: list
     elements: dict
-    required: true
+  hosts:
+    description:
+      - Inventory hosts to report on, each read from its hostvars as the run left them -
+        C(passthrough_setup), C(passthrough_failure), C(nvidia_driver_smi), C(gpu_report_smi),
+        C(nvidia_driver_dmesg), C(nvidia_driver_proc_cmdline), C(nvidia_driver_rebooted),
+        C(nvidia_driver_reboot_required), C(nvidia_driver_reboot_reasons), C(nvidia_driver_kernel_args_managed),
+        C(cuda_toolkit_home) and the distribution facts.
+      - Exactly one of O(guests) and O(hosts).
+    type: list
+    elements: str
+  probes:
+    description:
+      - With O(hosts), the registered result of a M(passthrough.nvidia.nvidia_smi) task looped over the hosts
+        (C(results), each with its C(item)) - the controller's own check of the guests the run did not check.
+    type: dict
+    default: {}
+  active_hosts:
+    description:
+      - With O(hosts), the hosts still active in the play that follows the run's main play (C(ansible_play_hosts));
+        a guest that is not - it stopped answering during the run - or that recorded a failure
+        (C(passthrough_failure)) is reported as a run that did not reach its end. Not given - not known.
+    type: list
+    elements: str
   dest:
     description: Directory to write the report into; created with its parents when missing.
     type: path
@@ -149,91 +174,45 @@ table:
 """
 
 import datetime
-import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.gpu_report import (
+    ARGUMENT_SPEC,
     ReportError,
-    as_json,
     build,
-    markdown,
+    parse_mode,
+    plan,
+    render,
     table,
+    write,
 )
-
-FILES = {"markdown": "gpu-report.md", "json": "gpu-report.json"}
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except (IOError, OSError):
-        return None
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            guests=dict(type="list", elements="dict", required=True),
-            dest=dict(type="path", required=True),
-            formats=dict(type="list", elements="str", choices=["markdown", "json"],
-                         default=["markdown", "json"]),
-            generated=dict(type="str"),
-            playbook=dict(type="str", default="site.yml"),
-            mode=dict(type="raw", default="0644"),
-        ),
-        supports_check_mode=True,
-    )
+    # The action plugin of the same name runs this on the controller, in-process; this entry
+    # point serves the same task where the module itself is executed (guests only).
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("guests", "hosts")],
+                           required_one_of=[("guests", "hosts")], supports_check_mode=True)
     p = module.params
-    if not p["formats"]:
-        module.fail_json(msg="formats must name at least one of markdown, json")
+    if p["hosts"] is not None:
+        module.fail_json(msg="hosts is read from the controller's hostvars by the gpu_report action plugin; "
+                             "give guests when the module itself runs")
     generated = p["generated"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         rows, summary = build(p["guests"])
     except ReportError as e:
         module.fail_json(msg="guests: %s; no report written" % to_native(e))
-    render = {"markdown": markdown, "json": as_json}
-    content = dict((fmt, render[fmt](rows, summary, generated, p["playbook"])) for fmt in p["formats"])
-    dest = p["dest"]
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        module.fail_json(msg="dest %s exists and is not a directory" % dest)
-
-    result = dict(changed=False, rows=rows, summary=summary, table=table(rows, summary), files=[])
-    diffs = []
-    todo = []
-    for fmt in p["formats"]:
-        path = os.path.join(dest, FILES[fmt])
-        result["files"].append(path)
-        before = _read(path)
-        if before != content[fmt]:
-            todo.append((path, content[fmt]))
-            diffs.append(dict(before_header=path, after_header=path, before=before or "", after=content[fmt]))
-    if todo:
-        result["changed"] = True
+    try:
+        paths, todo, diffs = plan(p["dest"], render(rows, summary, p["formats"], generated, p["playbook"]))
+        if todo and not module.check_mode:
+            write(p["dest"], todo, parse_mode(p["mode"]))
+    except ReportError as e:
+        module.fail_json(msg="%s; no report written" % to_native(e))
+    result = dict(changed=bool(todo), rows=rows, summary=summary, table=table(rows, summary), files=paths)
     if module._diff:
         result["diff"] = diffs
-    if module.check_mode or not todo:
-        module.exit_json(**result)
-
-    staged = []
-    try:
-        if not os.path.isdir(dest):
-            os.makedirs(dest)
-        for path, text in todo:
-            fd, tmp = tempfile.mkstemp(prefix=".gpu-report.", dir=dest)
-            with os.fdopen(fd, "wb") as f:
-                f.write(to_bytes(text))
-            staged.append((tmp, path))
-    except (IOError, OSError) as e:
-        for tmp, _path in staged:
-            os.unlink(tmp)
-        module.fail_json(msg="cannot write the report into %s: %s" % (dest, to_native(e)))
-    for tmp, path in staged:
-        module.atomic_move(tmp, path)
-        module.set_mode_if_different(path, p["mode"], False)
     module.exit_json(**result)
 
 

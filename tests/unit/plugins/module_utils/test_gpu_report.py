@@ -218,3 +218,121 @@ def test_a_reason_that_begins_with_a_command_keeps_its_case():
     rows, summary = R.build([healthy_guest(smi=smi)])
     md = R.markdown(rows, summary, "2026-11-24T10:00:00Z", "site.yml")
     assert "\nnvidia-smi: expected 2 GPUs, nvidia-smi sees 1.\n" in md
+
+
+# What site.yml leaves in a healthy, converged guest's hostvars (the real H100 results).
+def hostvars(**kw):
+    hv = {"ansible_facts": {"distribution": "Debian", "distribution_major_version": "12"},
+          "passthrough_setup": {"changed": False, "ansible_facts": {}},
+          "nvidia_driver_smi": {"skipped": True, "changed": False},
+          "gpu_report_smi": real_result("nvidia_smi.out"),
+          "nvidia_driver_dmesg": real_result("dmesg_check.out"),
+          "nvidia_driver_kernel_args_managed": ["pci=realloc"],
+          "nvidia_driver_proc_cmdline": {"content": "Qk9PVF9JTUFHRT0vdm1saW51eiBybyBwY2k9cmVhbGxvYwo="},
+          "nvidia_driver_rebooted": False, "nvidia_driver_reboot_required": False, "nvidia_driver_reboot_reasons": [],
+          "cuda_toolkit_home": "/usr/local/cuda-12.8"}
+    hv.update(kw)
+    return hv
+
+
+def test_a_converged_guest_from_its_hostvars():
+    g = R.guest_from_hostvars("gpu-1", hostvars(), active=["gpu-1"])
+    assert g["reachable"] and g["completed"] and g["failure"] is None and g["error"] == ""
+    assert g["distribution"] == "Debian 12" and g["toolkit"] == "cuda-12.8"
+    assert g["cmdline"] == "BOOT_IMAGE=/vmlinuz ro pci=realloc\n" and g["kernel_args"] == ["pci=realloc"]
+    # The collect step's nvidia-smi answer is used: the driver role's handler was skipped.
+    assert g["smi"]["driver_version"] == "580.159.04"
+    row = R.build_row(g)
+    assert row["status"] == "ok" and row["kernel_args"] == [{"arg": "pci=realloc", "in_effect": True}]
+
+
+def test_the_driver_roles_own_check_wins_over_the_collect_step():
+    own = dict(real_result("nvidia_smi.out"), driver_version="580.1")
+    g = R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_smi=own, gpu_report_smi={"skipped": True}))
+    assert g["smi"]["driver_version"] == "580.1"
+
+
+def test_a_guest_that_never_answered():
+    hv = {"passthrough_setup": {"unreachable": True, "msg": "Failed to connect to the host via ssh: Connection refused"}}
+    g = R.guest_from_hostvars("gone", hv, probe={"skipped": True})
+    assert not g["reachable"] and g["error"].endswith("Connection refused")
+    assert R.build_row(g)["status"] == "unreachable"
+
+
+def test_the_controllers_probe_counts_when_the_run_did_not_check():
+    probe = real_result("nvidia_smi.out")
+    hv = hostvars(gpu_report_smi={"skipped": True})
+    assert R.guest_from_hostvars("gpu-1", hv, probe=probe)["smi"]["driver_version"] == "580.159.04"
+    lost = {"unreachable": True, "msg": "ssh: connect to host timed out"}
+    g = R.guest_from_hostvars("gpu-1", hv, probe=lost)
+    assert not g["reachable"] and g["smi"] is None and "timed out" in g["error"]
+
+
+@pytest.mark.parametrize("kw, active, completed", [
+    ({}, None, True),
+    ({}, ["gpu-1"], True),
+    ({}, ["gpu-2"], False),  # it stopped answering during the run: no longer active
+    ({"passthrough_failure": {"task": "Install the NVIDIA driver", "msg": "E: broken"}}, ["gpu-1"], False),
+])
+def test_whether_the_run_reached_its_end(kw, active, completed):
+    g = R.guest_from_hostvars("gpu-1", hostvars(**kw), active=active)
+    assert g["completed"] is completed
+
+
+def test_inventory_kernel_args_when_the_role_did_not_run():
+    hv = hostvars(nvidia_driver_kernel_args=["iommu=pt"])
+    del hv["nvidia_driver_kernel_args_managed"]
+    assert R.guest_from_hostvars("gpu-1", hv)["kernel_args"] == ["iommu=pt"]
+
+
+def test_a_command_line_that_is_not_base64_names_the_guest():
+    with pytest.raises(R.ReportError) as e:
+        R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_proc_cmdline={"content": "not base64!"}))
+    assert str(e.value) == "gpu-1: nvidia_driver_proc_cmdline.content is not base64"
+
+
+def test_render_plan_and_write(tmp_path):
+    rows, summary = R.build([healthy_guest()])
+    files = R.render(rows, summary, ["json", "markdown"], "2026-11-24T10:00:00Z", "site.yml")
+    assert sorted(files) == ["gpu-report.json", "gpu-report.md"]
+    dest = str(tmp_path / "reports" / "run")
+    paths, todo, diffs = R.plan(dest, files)
+    assert paths == [os.path.join(dest, "gpu-report.md"), os.path.join(dest, "gpu-report.json")]
+    assert len(todo) == 2 and diffs[0]["before"] == ""
+    R.write(dest, todo, 0o640)
+    assert oct(os.stat(paths[0]).st_mode & 0o777) == "0o640"
+    assert sorted(os.listdir(dest)) == ["gpu-report.json", "gpu-report.md"]  # no staging file left
+    assert R.plan(dest, files)[1] == []  # the same report again: nothing to write
+
+
+def test_render_needs_a_format():
+    with pytest.raises(R.ReportError) as e:
+        R.render([], {}, [], "now", "site.yml")
+    assert "formats must name at least one" in str(e.value)
+
+
+def test_a_write_that_fails_leaves_nothing(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep")
+    dest = str(blocker / "run")
+    with pytest.raises(R.ReportError) as e:
+        R.write(dest, [(os.path.join(dest, "gpu-report.md"), "x")])
+    assert str(e.value).startswith("cannot write the report into %s: " % dest)
+    assert blocker.read_text() == "keep"
+
+
+@pytest.mark.parametrize("mode, want", [("0644", 0o644), ("640", 0o640), (0o600, 0o600), (" 0755 ", 0o755)])
+def test_parse_mode(mode, want):
+    assert R.parse_mode(mode) == want
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("rw-r--r--", "mode must be an octal string such as '0644'"),
+    ("", "mode must be an octal string"),
+    (True, "mode must be an octal string"),
+    ("77777", "out of range"),
+])
+def test_parse_mode_refuses(mode, message):
+    with pytest.raises(R.ReportError) as e:
+        R.parse_mode(mode)
+    assert message in str(e.value)
