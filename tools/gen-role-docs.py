@@ -24,18 +24,34 @@ def cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def typename(opt):
+    typ = opt.get("type", "str")
+    if typ == "list":
+        typ = "list of %s" % opt.get("elements", "str")
+    if "choices" in opt:
+        typ += " (%s)" % ", ".join(str(c) for c in opt["choices"])
+    return typ
+
+
+def describe(opt):
+    """The description as one paragraph (argument specs allow a list of sentences), then
+    the keys of a dict option."""
+    desc = opt.get("description", "")
+    text = " ".join(desc) if isinstance(desc, list) else str(desc)
+    subs = opt.get("options") or {}
+    if subs:
+        text += " Keys: " + "; ".join("`%s` (%s): %s" % (k, typename(v), describe(v).rstrip(".")) for k, v in subs.items()) + "."
+    return text
+
+
 def table(role):
     main = spec(role)
     lines = ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
     for name, opt in main["options"].items():
-        typ = opt.get("type", "str")
-        if typ == "list":
-            typ = "list of %s" % opt.get("elements", "str")
-        if "choices" in opt:
-            typ += " (%s)" % ", ".join(str(c) for c in opt["choices"])
+        typ = typename(opt)
         default = "`%s`" % yaml.safe_dump(opt["default"], default_flow_style=True).strip().replace("\n...", "") \
             if "default" in opt else "*unset*"
-        lines.append("| `%s` | %s | %s | %s |" % (name, cell(typ), cell(default), cell(opt.get("description", ""))))
+        lines.append("| `%s` | %s | %s | %s |" % (name, cell(typ), cell(default), cell(describe(opt))))
     return "\n".join(lines)
 
 

@@ -25,7 +25,10 @@ import time
 from ansible.plugins.callback import CallbackBase
 
 LOCAL_ACTIONS = {"set_fact", "assert", "debug", "fail", "include_tasks", "import_tasks", "include_role",
-                 "import_role", "meta", "include_vars", "add_host", "group_by", "validate_argument_spec"}
+                 "import_role", "meta", "include_vars", "add_host", "group_by", "validate_argument_spec",
+                 # passthrough.nvidia's own action plugin: it writes the report on the controller.
+                 "gpu_report"}
+CONTROLLER = {"localhost", "127.0.0.1", "::1"}
 
 
 class CallbackModule(CallbackBase):
@@ -47,10 +50,12 @@ class CallbackModule(CallbackBase):
         key = (result._host.get_name(), task._uuid)
         t0 = self.start.pop(key, None)
         action = task.action.split(".")[-1]
+        delegated = (result._result.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host")
         self.records.append({
             "host": key[0], "task": task.get_name(), "action": action, "status": status,
             "seconds": (time.monotonic() - t0) if t0 is not None else 0.0,
-            "remote": action not in LOCAL_ACTIONS,
+            "remote": action not in LOCAL_ACTIONS and delegated not in CONTROLLER,
+            "delegated_to": delegated,
             "cache_updated": bool(result._result.get("cache_updated")),
         })
 
