@@ -11,7 +11,9 @@ port=${TEST_REPO_PORT:-8808}
 variant=${TEST_REPO_VARIANT:-}
 base="$root/.cache/test-repo"
 out="$base${variant:+-$variant}"
-pidfile="$out.pid"
+# One server per port: make bench serves on another port than the molecule scenarios, and
+# stopping one must not lose track of the other.
+pidfile="$out.$port.pid"
 url="http://127.0.0.1:$port/compute/cuda/repos"
 
 listening() { python3 - "$port" <<'PY'
@@ -37,10 +39,10 @@ case "${1:-}" in
       echo "serve: port $port is taken by another program; set TEST_REPO_PORT" >&2
       exit 1
     fi
-    setsid python3 -m http.server --bind 127.0.0.1 --directory "$out" "$port" >"$out.log" 2>&1 &
+    setsid python3 -m http.server --bind 127.0.0.1 --directory "$out" "$port" >"$out.$port.log" 2>&1 &
     echo $! >"$pidfile"
     for _ in $(seq 50); do listening && break; sleep 0.1; done
-    listening || { echo "serve: the server did not start (see $out.log)" >&2; exit 1; }
+    listening || { echo "serve: the server did not start (see $out.$port.log)" >&2; exit 1; }
     echo "serve: serving $out at $url"
     ;;
   stop)
