@@ -165,6 +165,7 @@ def main():
         history = b.guest(fresh, "sh", "-c", "grep -c '^Start-Date' /var/log/apt/history.log || true").strip()
         updates = [r for r in rec if r["action"] == "apt" and r["task"].startswith("Refresh the package lists")
                    and r["status"] != "skipped" and r["cache_updated"]]
+        fresh_reboots = reboots_decided(rec)
         res["fresh_converge"] = {"seconds": dt, "apt_dpkg_seconds": apt_s, "apt_dpkg_share": apt_s / dt,
                                  "task_seconds": tasks_s, "overhead_seconds": dt - apt_s,
                                  "apt_install_transactions": int(history or 0),
@@ -187,11 +188,21 @@ def main():
                 "tasks": len(rerun_rec), "tasks_ran": len(ran), "round_trips": len([r for r in ran if r["remote"]]),
                 "changed": len([r for r in rerun_rec if r["status"] == "changed"]),
             }
+            if key == "rerun_one_guest":
+                res["reboots_decided"] = {"fresh_converge": fresh_reboots, "rerun": reboots_decided(guest)}
         res["fleet"] = {}
         for n in (1, 4, 8):
             ts = [b.playbook(site, ",".join(fleet[:n]), forks=max(n, 10))[0] for _run in range(RUNS)]
             res["fleet"][str(n)] = stats(ts)
         res["fleet"]["ratio_t8_t1"] = res["fleet"]["8"]["median"] / res["fleet"]["1"]["median"]
+        # What this machine allows: the same fleets running the floor, and the floor with three
+        # no-op module calls (the guests' CPUs are the controller's two cores).
+        res["fleet_reference"] = {}
+        for key, book in (("floor", floor), ("floor_3_pings", os.path.join(ROOT, "bench", "reference.yml"))):
+            t1 = [b.playbook(book, fleet[0])[0] for _run in range(RUNS)]
+            t8 = [b.playbook(book, ",".join(fleet), forks=10)[0] for _run in range(RUNS)]
+            res["fleet_reference"][key] = {"1": stats(t1), "8": stats(t8),
+                                           "ratio_t8_t1": statistics.median(t8) / statistics.median(t1)}
     finally:
         b.teardown_guests()
         subprocess.run([os.path.join(ROOT, "tests", "repo", "serve.sh"), "stop"], check=False,
@@ -215,6 +226,12 @@ def main():
     with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
         f.write(markdown(res))
     print(markdown(res))
+
+
+def reboots_decided(records):
+    """Reboots the run decided on (nvidia_driver entered reboot_now.yml): a container guest
+    cannot reboot, so this counts the decision; the vm scenario counts real boots."""
+    return len([r for r in records if r["task"].endswith("nvidia_driver : Reboot once") and r["status"] != "skipped"])
 
 
 def vm_reboots():
@@ -244,11 +261,19 @@ def markdown(r):
          "apt/dpkg share %.0f%%, our overhead %.1f s" % (100 * f2["apt_dpkg_share"], f2["overhead_seconds"])),
         ("3. fleet re-run (SSH)", "T1 %s" % fmt(f3["1"]), "T4 %s, T8 %s" % (fmt(f3["4"]), fmt(f3["8"])),
          "T8/T1 %.2f (target <= 2.5)" % f3["ratio_t8_t1"]),
+        ("3r. reference: the floor", "T1 %s" % fmt(r["fleet_reference"]["floor"]["1"]),
+         "T8 %s" % fmt(r["fleet_reference"]["floor"]["8"]),
+         "T8/T1 %.2f (fact gathering alone)" % r["fleet_reference"]["floor"]["ratio_t8_t1"]),
+        ("3r. reference: floor + 3 no-op modules", "T1 %s" % fmt(r["fleet_reference"]["floor_3_pings"]["1"]),
+         "T8 %s" % fmt(r["fleet_reference"]["floor_3_pings"]["8"]),
+         "T8/T1 %.2f (three round trips per guest)" % r["fleet_reference"]["floor_3_pings"]["ratio_t8_t1"]),
         ("4. dmesg scan, %d lines" % f4["lines"],
          "%.3f s (%.0f ns/line)" % (f4["scanner_s"]["median"], f4["scanner_ns_per_line"]),
          "grep -E -c -f %.3f s (%.0f ns/line)" % (f4["grep_s"]["median"], f4["grep_ns_per_line"]),
          "ratio %.2f (target <= 3.0)" % f4["ratio"]),
-        ("5. reboots (vm scenario)", reboots(r["reboots"]), "", "goal: 1 fresh, 0 re-run"),
+        ("5. reboots decided (this bench)", "%d in a fresh converge, %d in the re-run" % (
+            r["reboots_decided"]["fresh_converge"], r["reboots_decided"]["rerun"]),
+         "booted (vm scenario): %s" % reboots(r["reboots"]), "goal: 1 fresh, 0 re-run"),
         ("6. apt in a fresh converge", "%d install transactions" % f2["apt_install_transactions"],
          "%d apt update tasks run" % f2["apt_update_tasks_run"], "goal: <= 1 install per role, no needless update"),
     ]
@@ -264,13 +289,16 @@ def markdown(r):
     base = r.get("baseline")
     if base:
         out += ["", "## Before and after", "",
-                "Before: the same benchmark on commit %s (%s), before the roles learned the guest's state in one "
-                "call (guest_facts) and skipped the work whose result was already there." % (
-                    base["commit"], base["date"]), "",
+                "Before: the same benchmark on commit %s (%s): every role ran each of its tasks' conditions, the "
+                "platform was checked four times per guest, the toolkit made its own state call and ran nvcc "
+                "separately, and the report was written by a module process. That re-run also did not write the "
+                "report at all: under `--limit` the report play on localhost matched no host (fixed since), so "
+                "the after column includes work the before column left out." % (base["commit"], base["date"]), "",
                 "| Figure | Before | After |", "|---|---|---|"]
         pairs = [
             ("1. re-run / floor (SSH)", "%.2f" % base["rerun_one_guest"]["ratio"], "%.2f" % f1["ratio"]),
             ("1. round trips in a re-run (SSH)", str(base["rerun_one_guest"]["round_trips"]), str(f1["round_trips"])),
+            ("1. tasks evaluated per guest in a re-run", str(base["rerun_one_guest"]["tasks"]), str(f1["tasks"])),
             ("1. tasks that ran in a re-run", str(base["rerun_one_guest"]["tasks_ran"]), str(f1["tasks_ran"])),
             ("1. re-run time (SSH)", "%.2f s" % base["rerun_one_guest"]["rerun_s"]["median"],
              "%.2f s" % f1["rerun_s"]["median"]),
@@ -281,6 +309,20 @@ def markdown(r):
             ("2. fresh converge", "%.1f s" % base["fresh_converge"]["seconds"], "%.1f s" % f2["seconds"]),
         ]
         out += ["| %s | %s | %s |" % p for p in pairs]
+        out += ["", "What changed, in the order it paid off:", "",
+                "- Each role compares the guest (one guest_facts call) with what it would write in named "
+                "variables and includes its changing tasks only when something differs: a converged guest skips "
+                "whole files, not task by task.",
+                "- The platform check runs once per guest and run; derived values are role variables, not "
+                "set_fact tasks.",
+                "- The report is an action plugin that runs in the controller's process and reads the guests' "
+                "hostvars itself (no module process, no Jinja loop over the fleet).",
+                "- The driver's state call also reads the toolkit's files and runs its nvcc (one round trip "
+                "less); keyring fingerprints are computed in Python (no gpg process on the guest).",
+                "", "Why T8/T1 stays above 2.5 here: the eight guests run on the controller's two cores, and "
+                "every task costs a forked worker (about 25 ms of CPU in this VM) and every round trip about 0.2 s "
+                "of CPU between controller and guest. The reference rows measure that bound with playbooks that "
+                "do nothing of ours: the floor alone, and the floor with three no-op module calls."]
     return "\n".join(out) + "\n"
 
 
