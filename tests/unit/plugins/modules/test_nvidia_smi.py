@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -41,6 +43,19 @@ def test_failures(state, run_module, st, reason):
     state(st)
     res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
     assert failed and res["reason"] == reason and res["msg"]
+
+
+def test_the_double_can_place_gpu_0_where_the_guests_kernel_log_has_it(state, run_module, monkeypatch):
+    # The report scenario's faulty guest: its kernel log (the field note's) names 0000:00:04.0.
+    state("ecc_errors")
+    monkeypatch.setenv("NVIDIA_SMI_DOUBLE_BUS", "0000:00:04.0")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "ecc_errors" and res["gpus"][0]["pci_bus_id"] == "0000:00:04.0"
+    assert "GPU 0 (0000:00:04.0, NVIDIA H100 80GB HBM3) has 2 uncorrected ECC errors" in res["msg"]
+    state("gpu_lost")
+    out = subprocess.run([sys.executable, DOUBLE], capture_output=True, text=True, check=False)
+    assert out.returncode == 15 and out.stdout.startswith(
+        "Unable to determine the device handle for GPU0000:00:04.0: GPU is lost.")
 
 
 def test_count_and_version(state, run_module):
