@@ -158,17 +158,18 @@ def main():
     try:
         b.setup()
         fresh = b.names[-1]
-        # 2 and 6: fresh converge of one guest.
+        # 2 and 6: fresh converge of one guest; apt's history counts the transactions it made.
+        history = "grep -c '^Start-Date' /var/log/apt/history.log 2>/dev/null || true"
+        before = int(b.guest(fresh, "sh", "-c", history).strip() or 0)
         dt, rec = b.playbook(site, fresh)
         apt_s = sum(r["seconds"] for r in rec if r["action"] in APT_ACTIONS)
         tasks_s = sum(r["seconds"] for r in rec)
-        history = b.guest(fresh, "sh", "-c", "grep -c '^Start-Date' /var/log/apt/history.log || true").strip()
-        updates = [r for r in rec if r["action"] == "apt" and r["task"].startswith("Refresh the package lists")
-                   and r["status"] != "skipped" and r["cache_updated"]]
+        transactions = int(b.guest(fresh, "sh", "-c", history).strip() or 0) - before
+        updates = apt_updates(rec)
         fresh_reboots = reboots_decided(rec)
         res["fresh_converge"] = {"seconds": dt, "apt_dpkg_seconds": apt_s, "apt_dpkg_share": apt_s / dt,
                                  "task_seconds": tasks_s, "overhead_seconds": dt - apt_s,
-                                 "apt_install_transactions": int(history or 0),
+                                 "apt_install_transactions": transactions,
                                  "apt_update_tasks_run": len(updates)}
         # Converge the fleet once (not timed), then time re-runs.
         fleet = b.names[:FLEET]
@@ -190,6 +191,7 @@ def main():
             }
             if key == "rerun_one_guest":
                 res["reboots_decided"] = {"fresh_converge": fresh_reboots, "rerun": reboots_decided(guest)}
+                res[key]["apt_update_tasks_run"] = len(apt_updates(guest))
         res["fleet"] = {}
         for n in (1, 4, 8):
             ts = [b.playbook(site, ",".join(fleet[:n]), forks=max(n, 10))[0] for _run in range(RUNS)]
@@ -226,6 +228,11 @@ def main():
     with open(os.path.join(ROOT, "bench", "results.md"), "w") as f:
         f.write(markdown(res))
     print(markdown(res))
+
+
+def apt_updates(records):
+    """apt tasks that refreshed the package lists (the recorded task names carry the role)."""
+    return [r for r in records if r["action"] == "apt" and r["status"] != "skipped" and r["cache_updated"]]
 
 
 def reboots_decided(records):
@@ -275,7 +282,8 @@ def markdown(r):
             r["reboots_decided"]["fresh_converge"], r["reboots_decided"]["rerun"]),
          "booted (vm scenario): %s" % reboots(r["reboots"]), "goal: 1 fresh, 0 re-run"),
         ("6. apt in a fresh converge", "%d install transactions" % f2["apt_install_transactions"],
-         "%d apt update tasks run" % f2["apt_update_tasks_run"], "goal: <= 1 install per role, no needless update"),
+         "%d package list refreshes (re-run: %d)" % (f2["apt_update_tasks_run"], f1["apt_update_tasks_run"]),
+         "goal: <= 1 install per role; one refresh after the source is added, none while the lists are fresh"),
     ]
     out = ["# passthrough.nvidia benchmarks", "",
            "Measured by `make bench` on %s, commit %s: %d CPUs, %d GiB, Python %s, kernel %s. Medians with "
