@@ -281,7 +281,10 @@ def markdown(r):
         ("5. reboots decided (this bench)", "%d in a fresh converge, %d in the re-run" % (
             r["reboots_decided"]["fresh_converge"], r["reboots_decided"]["rerun"]),
          "booted (vm scenario): %s" % reboots(r["reboots"]), "goal: 1 fresh, 0 re-run"),
-        ("6. apt in a fresh converge", "%d install transactions" % f2["apt_install_transactions"],
+        ("6. apt in a fresh converge", "%d install transactions (container%s)" % (
+            f2["apt_install_transactions"],
+            "; vm scenario: %d, headers and dkms included" % r["reboots"]["apt_install_transactions"]
+            if "apt_install_transactions" in r["reboots"] else ""),
          "%d package list refreshes (re-run: %d)" % (f2["apt_update_tasks_run"], f1["apt_update_tasks_run"]),
          "goal: <= 1 install per role; one refresh after the source is added, none while the lists are fresh"),
     ]
