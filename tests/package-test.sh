@@ -19,15 +19,24 @@ if tar tzf "$tarball" | grep -E '^(\.venv|\.cache|\.collections|\.git)/' >/dev/n
 fi
 ansible-galaxy collection install --offline --force -p "$tmp/installed" "$tarball" >/dev/null 2>&1 || {
   echo "package: offline install of $tarball failed" >&2; exit 1; }
-for m in grub_cmdline dmesg_check nvidia_smi gpu_report; do
+# Every module, role and test plugin of the tree, rendered from the installed copy.
+modules=(); for f in plugins/modules/*.py; do n=$(basename "$f" .py); [ "$n" = __init__ ] || modules+=("$n"); done
+roles=(); for d in roles/*/; do roles+=("$(basename "$d")"); done
+tests=(); for f in plugins/test/*.yml; do tests+=("$(basename "$f" .yml)"); done
+for m in "${modules[@]}"; do
   doc=$(ansible-doc "passthrough.nvidia.$m" 2>&1)
   grep -Eq "^> MODULE \*?passthrough.nvidia.$m" <<<"$doc" \
     || { echo "package: ansible-doc does not render passthrough.nvidia.$m from the installed tarball" >&2; exit 1; }
 done
-for r in cuda_repo nvidia_driver cuda_toolkit gpu_report; do
+for r in "${roles[@]}"; do
   doc=$(ansible-doc -t role "passthrough.nvidia.$r" 2>&1)
   grep -Eq "ENTRY POINT: \*?main" <<<"$doc" \
     || { echo "package: ansible-doc -t role does not render passthrough.nvidia.$r" >&2; exit 1; }
+done
+for t in "${tests[@]}"; do
+  doc=$(ansible-doc -t test "passthrough.nvidia.$t" 2>&1)
+  grep -Eq "^> TEST \*?passthrough.nvidia.$t" <<<"$doc" \
+    || { echo "package: ansible-doc -t test does not render passthrough.nvidia.$t" >&2; exit 1; }
 done
 ansible-playbook --syntax-check -i localhost, passthrough.nvidia.site >/dev/null 2>&1 \
   || { echo "package: passthrough.nvidia.site does not pass --syntax-check" >&2; exit 1; }
@@ -36,4 +45,4 @@ ee=$(ansible-builder introspect "$tmp/installed" 2>&1) \
   || { echo "package: ansible-builder introspect failed: $ee" >&2; exit 1; }
 grep -q "openssh-client \[platform:dpkg\]" <<<"$ee" \
   || { echo "package: ansible-builder does not see meta/execution-environment.yml's bindep: $ee" >&2; exit 1; }
-echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline; ansible-doc renders 4 modules and 4 roles; ansible-builder reads its EE requirements"
+echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline; ansible-doc renders ${#modules[@]} modules (${modules[*]}), ${#roles[@]} roles, ${#tests[@]} test plugin(s); ansible-builder reads its EE requirements"
