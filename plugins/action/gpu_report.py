@@ -8,8 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_native
@@ -18,13 +16,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.passthrough.nvidia.plugins.module_utils.gpu_report import (
     ARGUMENT_SPEC,
     ReportError,
-    build,
     guest_from_hostvars,
-    parse_mode,
-    plan,
-    render,
-    table,
-    write,
+    produce,
 )
 
 
@@ -51,27 +44,19 @@ class ActionModule(ActionBase):
         if validated.error_messages:
             raise AnsibleActionFail("gpu_report: %s" % "; ".join(validated.error_messages))
         p = validated.validated_parameters
-        generated = p["generated"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            if p["hosts"] is not None:
+            if p["hosts"] is None:
+                guests = p["guests"]
+            else:
                 hostvars = task_vars.get("hostvars") or {}
                 probes = probes_by_host(p["probes"])
                 missing = [h for h in p["hosts"] if h not in hostvars]
                 if missing:
                     raise ReportError("hosts: %s not in the inventory" % ", ".join(missing))
                 guests = [guest_from_hostvars(h, hostvars[h], probes.get(h), p["active_hosts"]) for h in p["hosts"]]
-            else:
-                guests = p["guests"]
-            try:
-                rows, summary = build(guests)
-            except ReportError as e:
-                raise ReportError("%s: %s" % ("hosts" if p["hosts"] is not None else "guests", e))
-            paths, todo, diffs = plan(p["dest"], render(rows, summary, p["formats"], generated, p["playbook"]))
-            if todo and not self._task.check_mode:
-                write(p["dest"], todo, parse_mode(p["mode"]))
+            report = produce(guests, p, check_mode=self._task.check_mode, diff=self._task.diff,
+                             source="guests" if p["hosts"] is None else "hosts")
         except ReportError as e:
             raise AnsibleActionFail("%s; no report written" % to_native(e))
-        result.update(changed=bool(todo), rows=rows, summary=summary, table=table(rows, summary), files=paths)
-        if self._task.diff:
-            result["diff"] = diffs
+        result.update(report)
         return result

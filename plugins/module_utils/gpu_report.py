@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import datetime
 import json
 import os
 import posixpath
@@ -444,3 +445,22 @@ def write(dest, todo, mode=0o644):
         raise ReportError("cannot write the report into %s: %s" % (dest, e))
     for tmp, path in staged:
         os.rename(tmp, path)
+
+
+def produce(guests, params, check_mode=False, diff=False, source="guests"):
+    """The gpu_report task, for the module and its action plugin alike: the rows of ``guests``,
+    the files of ``params`` (dest, formats, generated, playbook, mode) written where they
+    changed (not in check mode), and the task's result. ReportError names the input (``source``
+    for a malformed entry); nothing is written then."""
+    generated = params["generated"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        rows, summary = build(guests)
+    except ReportError as e:
+        raise ReportError("%s: %s" % (source, e))
+    paths, todo, diffs = plan(params["dest"], render(rows, summary, params["formats"], generated, params["playbook"]))
+    if todo and not check_mode:
+        write(params["dest"], todo, parse_mode(params["mode"]))
+    result = dict(changed=bool(todo), rows=rows, summary=summary, table=table(rows, summary), files=paths)
+    if diff:
+        result["diff"] = diffs
+    return result

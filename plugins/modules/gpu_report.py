@@ -173,20 +173,13 @@ table:
   elements: str
 """
 
-import datetime
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.gpu_report import (
     ARGUMENT_SPEC,
     ReportError,
-    build,
-    parse_mode,
-    plan,
-    render,
-    table,
-    write,
+    produce,
 )
 
 
@@ -199,20 +192,10 @@ def main():
     if p["hosts"] is not None:
         module.fail_json(msg="hosts is read from the controller's hostvars by the gpu_report action plugin; "
                              "give guests when the module itself runs")
-    generated = p["generated"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
-        rows, summary = build(p["guests"])
-    except ReportError as e:
-        module.fail_json(msg="guests: %s; no report written" % to_native(e))
-    try:
-        paths, todo, diffs = plan(p["dest"], render(rows, summary, p["formats"], generated, p["playbook"]))
-        if todo and not module.check_mode:
-            write(p["dest"], todo, parse_mode(p["mode"]))
+        result = produce(p["guests"], p, check_mode=module.check_mode, diff=module._diff)
     except ReportError as e:
         module.fail_json(msg="%s; no report written" % to_native(e))
-    result = dict(changed=bool(todo), rows=rows, summary=summary, table=table(rows, summary), files=paths)
-    if module._diff:
-        result["diff"] = diffs
     module.exit_json(**result)
 
 
