@@ -120,7 +120,8 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 # Filesystems from directories, then a GPT disk.
 features=""
-mke2fs -O help 2>&1 | grep -q orphan_file && features="-O ^orphan_file,^metadata_csum_seed"
+mke2fs_features=$(mke2fs -O help 2>&1 || true)
+grep -q orphan_file <<<"$mke2fs_features" && features="-O ^orphan_file,^metadata_csum_seed"
 # shellcheck disable=SC2086
 mkfs.ext4 -q -L rootfs $features -d "$root" "$work/root.img" 6G
 mkfs.vfat -n ESP -C "$work/esp.img" 65536 >/dev/null
