@@ -10,11 +10,12 @@ sys.path.insert(0, os.path.join(ROOT, "plugins", "module_utils"))
 import dmesg_catalog as cat  # noqa: E402  pylint: disable=wrong-import-position
 
 GUIDE = os.path.join(ROOT, "docs", "troubleshooting.md")
-ORDER = ["hardware", "passthrough", "secure_boot", "driver", "application", "info"]
+ORDER = ["hardware", "passthrough", "secure_boot", "driver", "application", "unknown", "info"]
 TITLES = {"hardware": "Hardware: the GPU, its memory or its PCIe link",
           "passthrough": "Passthrough: the VM's PCI resources or the host",
           "secure_boot": "Secure Boot", "driver": "Driver",
-          "application": "Programs using the GPU", "info": "Normal messages"}
+          "application": "Programs using the GPU", "unknown": "Not in this catalog",
+          "info": "Normal messages"}
 
 
 def render():
@@ -48,7 +49,18 @@ def render():
     for xid in sorted(cat.XIDS):
         cls, sev, name, action = cat.XIDS[xid]
         out.append("| %d | %s | %s | %s | %s |" % (xid, cls, sev, name, action))
-    out += ["", "An Xid that is not in this table is reported as a warning.", "",
+    actions = ", ".join("%s (%s)" % (a, sev) for a, (sev, _w) in sorted(cat.XID154_ACTIONS.items()))
+    out += ["",
+            "On a MIG GPU the Xid line also names the GPU instance and compute instance "
+            "(`NVRM: Xid (PCI:0000:01:00 GPU-I:05 GPU-CI:00): 48, ...`); the finding keeps them as "
+            "`mig_gpu_instance` and `mig_compute_instance`.", "",
+            "Xid 154 takes its severity from the recovery action the driver names: %s." % actions, "",
+            "Xids %s are marked `caused_by` the root cause on the same GPU when there is one; NVLink Xids "
+            "%d-%d whose message says `Nonfatal` are warnings." % (
+                ", ".join(str(x) for x in sorted(cat.XID_CONSEQUENCES)), min(cat.XID_NONFATAL),
+                max(cat.XID_NONFATAL)), "",
+            "An Xid that is not in this table has class `unknown` (a warning): %s" % cat.UNKNOWN_XID[3].replace(
+                "{xid}", "N"), "",
             "## Messages that look alarming but are normal", "",
             "dmesg_check stays quiet on these:", ""]
     for line, why in cat.NOT_ALARMS:

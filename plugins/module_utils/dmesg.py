@@ -25,35 +25,71 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog i
     SEVERITIES,
     SIGNATURES,
     XID_SIGNATURE,
+    UNKNOWN_XID,
+    XID154_ACTIONS,
+    XID_CONSEQUENCES,
+    XID_NONFATAL,
     XIDS,
 )
 
 MAX_LINES_KEPT = 5
 
-# Timestamp prefixes of the formats we read. Each removes the prefix and
-# leaves the kernel's message; the prefix is kept as ``first_seen``.
+# Timestamp prefixes of the formats dmesg and journalctl write. Each removes the prefix and
+# leaves the kernel's message; the prefix is kept as ``first_seen``. Month and day names may be
+# localized (journals written under LC_TIME=es_ES say "dic", de_DE "Mär", fr_FR "janv.").
+_NAME = r"[^\W\d_]{2,5}\.?"
+_SYSLOG_TS = _NAME + r" {1,2}\d{1,2} [\d:]{8}(?:\.\d+)?"                 # short, short-precise
+_ISO_TS = r"\d{4}-\d{2}-\d{2}T[\d:]{8}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"   # short-iso(-precise), RFC 3339
+_FULL_TS = _NAME + r" \d{4}-\d{2}-\d{2} [\d:]{8}(?:\.\d+)? [A-Za-z+\-\d]+"  # short-full
+_UNIX_TS = r"\d{9,}\.\d+"                                                   # short-unix
+# dmesg -r ("<6>") and dmesg -x ("kern  :info  : ") put the level before the stamp.
+_LEVEL = re.compile(r"^(?:<\d{1,3}>|(?:kern|user|daemon|syslog)\s*:\s*(?:emerg|alert|crit|err|warn|notice|"
+                    r"info|debug)\s*: )")
 _TS_PATTERNS = [
-    # dmesg: "[    0.577854] "; dmesg -T: "[Tue Nov 24 19:05:24 2026] "
-    re.compile(r"^\[\s*(?P<ts>\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4})\]\s?"),
-    # journalctl -k / syslog: "Nov 24 19:05:24 host kernel: [   1.23] " (the dmesg stamp is optional)
-    re.compile(r"^(?P<ts>[A-Z][a-z]{2} [ \d]\d [\d:]{8}) \S+ kernel: (?:\[\s*\d+\.\d+\] )?"),
-    # RFC 3339 syslog: "2026-11-24T19:05:24.123456+00:00 host kernel: "
-    re.compile(r"^(?P<ts>\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?) \S+ kernel: (?:\[\s*\d+\.\d+\] )?"),
-    # journalctl -o short-monotonic: "[    1.234567] host kernel: "
-    re.compile(r"^\[\s*(?P<ts>\d+\.\d+)\] \S+ kernel: "),
+    # dmesg "[    0.577854] ", dmesg -T "[Tue Nov 24 19:05:24 2026] ", --time-format=reltime
+    # "[Nov24 19:05] " / "[  +0.000123] ", -d "[    0.5 <    0.000012>] "; not "[drm:...".
+    re.compile(r"^\[(?P<ts>[\s\d.+<>:,]*\d[\s\d.+<>:,]*|" + _NAME + r" ?[^\]]*\d)\]\s?"),
+    # journalctl -k (with or without --no-hostname), syslog, kern.log, -o short-precise,
+    # short-iso, short-full, short-unix: "<stamp> [host ]kernel: [   1.23] " (dmesg stamp optional)
+    re.compile(r"^(?P<ts>" + "|".join((_ISO_TS, _FULL_TS, _SYSLOG_TS, _UNIX_TS)) +
+               r")(?: (?!kernel: )\S+)? kernel: (?:\[\s*\d+\.\d+\] )?"),
+    # dmesg --time-format=iso: "2026-11-24T19:05:24,123456+00:00 "
+    re.compile(r"^(?P<ts>" + _ISO_TS + r") "),
 ]
+# After a "[stamp] " the journal's short-monotonic and short-delta formats still say "host kernel: ".
+_AFTER_STAMP = re.compile(r"^(?:(?!kernel: )\S+ )?kernel: ")
+# A prefix we do not know: the message starts at " kernel: " or at the first word a kernel
+# message of ours starts with, so that the anchored patterns still see it.
+_UNKNOWN_PREFIX = re.compile(r"\bkernel: |(?<=[\s\]:])(?=NVRM: |nouveau [0-9a-fA-F]{4}:|nvidia[-_a-z]* ?"
+                             r"[0-9a-fA-F]{4}:|nvidia: |pci [0-9a-fA-F]{4}:|pcieport |vfio-pci |\[drm|"
+                             r"Lockdown: |Loading of )")
 
 # A new boot starts here (kern.log and saved logs hold several boots).
 _BOOT_MARKER = re.compile(r"Linux version \d|-- Boot [0-9a-f]+ --|-- Reboot --")
 
 # PCI enumeration: "pci 0000:01:00.0: [10de:1e04] type 00 class 0x030000"
 _ENUM = r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[(?P<vendor>[0-9a-fA-F]{4}):[0-9a-fA-F]{4}\]"
-_NV_DEV = r"(?:nvidia|nouveau|NVRM: GPU) (?P<npci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])"
+_NV_DEV = (r"(?:(?:nvidia|nouveau|NVRM: GPU) |nvidia: probe of )"
+           r"(?P<npci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])")
+# The PCI topology: "pci 0000:00:01.0: PCI bridge to [bus 01]" / "pcieport ...: PCI bridge to
+# [bus 04-24]" (a range below a switch).
+_BRIDGE = (r"(?:pci|pcieport) (?P<port>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): PCI bridge to "
+           r"\[bus (?P<sec>[0-9a-fA-F]{2})(?:-(?P<sub>[0-9a-fA-F]{2}))?\]")
+# A BAR the kernel assigned after all (pci=realloc, or a second pass): its earlier failure
+# does not count. "BAR 1: assigned [mem ...]" (<= 6.5) and "BAR 1 [mem ...]: assigned" (6.6+).
+_BAR_ASSIGNED = (r"^pci (?P<apci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): BAR (?P<abar>\d+)"
+                 r"(?: \[[^\]]*\])?: assigned")
+_XID154_ACTION = re.compile(r"recovery action changed from .* to (?:0x[0-9a-fA-F]+ )?\(?(?P<action>[A-Za-z0-9 ]+?)\)?"
+                            r"\s*$")
+_NONFATAL = re.compile(r"\bNon-?fatal\b", re.I)
+# modprobe's own line names the module it could not load.
+_MODULE_NAMED = re.compile(r"could not insert '(?P<mod>[^']+)'")
 _PCI_ANY = re.compile(
     r"(?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)|\[GPU ID (?P<drm>0x[0-9a-fA-F]{8})\]")
 
 # The class order used to choose the root cause among several.
-_CLASS_RANK = {"hardware": 0, "passthrough": 1, "secure_boot": 2, "driver": 3, "application": 4, "info": 5}
+_CLASS_RANK = {"hardware": 0, "passthrough": 1, "secure_boot": 2, "driver": 3, "application": 4, "unknown": 5,
+               "info": 6}
 _SEV_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -129,9 +165,11 @@ class Scanner(object):
         self._xid = re.compile(XID_SIGNATURE["pattern"])
         self._enum = re.compile(_ENUM)
         self._nvdev = re.compile(_NV_DEV)
+        self._bridge = re.compile(_BRIDGE)
+        self._assigned = re.compile(_BAR_ASSIGNED)
         self._compiled = [(s, [re.compile(p) for p in s["patterns"]]) for s in sigs]
         # The single pass: any pattern, anywhere in a line.
-        parts = [XID_SIGNATURE["pattern"], _ENUM, r"(?:nvidia|nouveau) [0-9a-fA-F]{4}:",
+        parts = [XID_SIGNATURE["pattern"], _ENUM, _BRIDGE, _BAR_ASSIGNED, r"(?:nvidia|nouveau) [0-9a-fA-F]{4}:",
                  r"NVRM: .*[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}"]
         for s in sigs:
             for p in s["patterns"]:
@@ -179,10 +217,18 @@ class Scanner(object):
     # ------------------------------------------------------------------
     @staticmethod
     def _split_ts(raw):
+        m = _LEVEL.match(raw)
+        if m:
+            raw = raw[m.end():]
         for rx in _TS_PATTERNS:
             m = rx.match(raw)
             if m:
-                return m.group("ts"), raw[m.end():]
+                rest = raw[m.end():]
+                k = _AFTER_STAMP.match(rest)
+                return m.group("ts"), rest[k.end():] if k else rest
+        m = _UNKNOWN_PREFIX.search(raw, 0, 120)
+        if m and m.start() > 0:
+            return raw[:m.start()].strip() or None, raw[m.end():]
         return None, raw
 
     def _analyse(self, msg):
@@ -192,6 +238,14 @@ class Scanner(object):
         if not self._any.search(msg):
             return None
         enum = nvdev = event = None
+        m = self._bridge.search(msg)
+        if m:
+            sub = m.group("sub") or m.group("sec")
+            return None, None, None, ("bridge", normalise_pci(m.group("port")), int(m.group("sec"), 16),
+                                      int(sub, 16))
+        m = self._assigned.match(msg)
+        if m:
+            return None, None, None, ("assigned", m.group("apci").lower(), m.group("abar"))
         m = self._enum.search(msg)
         if m:
             key, full = normalise_pci(m.group("epci"))
@@ -204,7 +258,14 @@ class Scanner(object):
         m = self._xid.search(msg)
         if m:
             key, full = normalise_pci(m.group("pci"))
-            return enum, (key, full), line_key, (None, int(m.group("xid")), key, {})
+            groups = {"gi": m.group("gi"), "ci": m.group("ci")}
+            xid = int(m.group("xid"))
+            if xid == 154:
+                a = _XID154_ACTION.search(msg)
+                groups["action"] = a.group("action").strip() if a else None
+            elif xid in XID_NONFATAL and _NONFATAL.search(msg):
+                groups["nonfatal"] = True
+            return enum, (key, full), line_key, (None, xid, key, groups)
         for sig, pats in self._compiled:
             gm = None
             for p in pats:
@@ -226,6 +287,8 @@ class Scanner(object):
         events = []           # [line_no, sig, xid, pci_key, raw, ts, groups, msg]
         nvrm_pci = {}         # line number -> PCI key of an NVRM line that names one
         cache = {}
+        bridges = []          # (port key, port full, first bus, last bus)
+        assigned = {}         # (full address, BAR) -> last line where the kernel assigned it
         for line_no, raw in hits:
             ts, msg = self._split_ts(raw.rstrip("\r"))
             msg = msg.lstrip()
@@ -236,12 +299,21 @@ class Scanner(object):
             if found is None:
                 continue
             enum, nvdev, line_key, event = found
+            if event and event[0] == "bridge":
+                bridges.append((event[1][0], event[1][1], event[2], event[3]))
+                continue
+            if event and event[0] == "assigned":
+                assigned[(event[1], event[2])] = line_no
+                continue
             if enum and enum[2]:
                 nvidia_devices[enum[0]] = enum[1]
             if nvdev:
                 nvidia_devices.setdefault(nvdev[0], nvdev[1])
             if line_key and msg.startswith("NVRM:"):
                 nvrm_pci[line_no] = line_key
+                # The device an NVRM line names is NVIDIA's (a log cut by `grep -i nvidia` has
+                # no enumeration lines to learn it from).
+                nvidia_devices.setdefault(line_key, line_key)
             if event:
                 sig, xid, key, groups = event
                 events.append([line_no, sig, xid, key, raw, ts, groups, msg])
@@ -250,13 +322,41 @@ class Scanner(object):
         for ev in events:
             if ev[3] is None and ev[7].startswith("NVRM:"):
                 ev[3] = nvrm_pci.get(ev[0] - 1) or nvrm_pci.get(ev[0] + 1)
-        return self._group(events, nvidia_devices)
+        # A BAR that the kernel assigned later in the boot did not fail.
+        events = [ev for ev in events if not (
+            ev[1] is not None and ev[1]["id"] == "bar_unassigned" and ev[6].get("pci") and ev[6].get("bar")
+            and assigned.get((ev[6]["pci"].lower(), ev[6]["bar"]), -1) > ev[0])]
+        return self._group(events, nvidia_devices, self._ports_above(bridges, nvidia_devices))
 
-    def _group(self, events, nvidia_devices):
+    @staticmethod
+    def _ports_above(bridges, nvidia_devices):
+        """PCI key of each bridge port -> (the NVIDIA GPU below it, the port's address); a port
+        above several GPUs names the first."""
+        ports = {}
+        for gpu in sorted(nvidia_devices):
+            domain, bus = gpu[:4], int(gpu[5:7], 16)
+            for key, full, first, last in bridges:
+                if key[:4] == domain and first <= bus <= last and key != gpu:
+                    ports.setdefault(key, (gpu, full))
+        return ports
+
+    def _group(self, events, nvidia_devices, ports):
         single = list(nvidia_devices)[0] if len(nvidia_devices) == 1 else None
+        nvidia_loaded = any(ev[1] is not None and ev[1]["id"] == "nvidia_loaded" for ev in events)
         groups = {}
         order = []
         for line_no, sig, xid, key, raw, ts, grp, msg in events:
+            reported_by = None
+            if key in ports and key not in nvidia_devices:
+                # The port above the GPU reported it (PCIe AER): it is the GPU's link.
+                key, reported_by = ports[key]
+            if sig is not None and sig["id"] == "module_unsigned_rejected":
+                named = _MODULE_NAMED.search(msg)
+                module = named and named.group("mod")
+                # NVIDIA's module loaded in this boot, or the line names another module:
+                # not a GPU finding (a Wi-Fi driver refused by Secure Boot).
+                if nvidia_loaded or (module and not module.startswith("nvidia")):
+                    continue
             if sig is not None and sig.get("nvidia_only"):
                 # A line naming a device must name an NVIDIA one; an NVRM line is NVIDIA's.
                 if key not in nvidia_devices and not (key is None and msg.startswith("NVRM:")):
@@ -264,13 +364,14 @@ class Scanner(object):
             if key is None and single is not None:
                 key = single
             if sig is None:
-                gid = ("xid", key, xid)
+                gid = ("xid", key, xid, grp.get("gi"), grp.get("ci"), grp.get("action"), grp.get("nonfatal"))
             else:
                 gid = (sig["id"], key, None)
             g = groups.get(gid)
             if g is None:
                 g = groups[gid] = {"sig": sig, "xid": xid, "key": key, "lines": [], "count": 0,
-                                   "first_line": line_no, "first_seen": ts, "groups": grp}
+                                   "first_line": line_no, "first_seen": ts, "groups": grp,
+                                   "reported_by": reported_by}
                 order.append(gid)
             g["count"] += 1
             if len(g["lines"]) < MAX_LINES_KEPT:
@@ -285,17 +386,7 @@ class Scanner(object):
             pci = pci + ".0"
         gpu = ("GPU %s" % pci) if pci else "The GPU"
         if g["sig"] is None:
-            xid = g["xid"]
-            cls, sev, name, action = XIDS.get(
-                xid, ("driver", "warning", "not in this collection's Xid catalog",
-                      "Look the number up in NVIDIA's Xid catalog (docs.nvidia.com/deploy/xid-errors)."))
-            f = {
-                "id": "xid", "class": cls, "severity": sev, "role": "root",
-                "summary": "%s reported Xid %d: %s" % (gpu, xid, name),
-                "remediation": action, "xid": xid,
-            }
-            if cls == "hardware" and sev == "error" and "ECC" in name:
-                f["summary"] = "%s has uncorrectable memory errors (Xid %d: %s)" % (gpu, xid, name)
+            f = self._xid_finding(g, gpu)
         else:
             s = g["sig"]
             f = {
@@ -304,12 +395,49 @@ class Scanner(object):
             }
             if s["id"] == "nvidia_loaded":
                 f["flavour"] = "open" if g["groups"].get("flavour") else "proprietary"
+        if g.get("reported_by"):
+            f["reported_by"] = g["reported_by"]
         f["count"] = g["count"]
         f["lines"] = g["lines"]
         f["first_seen"] = g["first_seen"]
         f["line"] = g["first_line"] + 1
         if pci:
             f["pci_bus_id"] = pci
+        return f
+
+    @staticmethod
+    def _xid_finding(g, gpu):
+        xid, grp = g["xid"], g["groups"]
+        cls, sev, name, action = XIDS.get(xid) or UNKNOWN_XID
+        action = action.replace("{xid}", str(xid))
+        role = "consequence" if xid in XID_CONSEQUENCES else "root"
+        where = gpu
+        if grp.get("gi") is not None:
+            where = "%s (MIG GPU instance %d%s)" % (
+                gpu, int(grp["gi"]), ", compute instance %d" % int(grp["ci"]) if grp.get("ci") is not None else "")
+        if xid not in XIDS:
+            summary = "%s reported Xid %d, which is not in this collection's catalog" % (where, xid)
+        else:
+            summary = "%s reported Xid %d: %s" % (where, xid, name)
+        if grp.get("nonfatal"):
+            sev = "warning"
+            summary += " (non-fatal)"
+        if xid == 154 and grp.get("action"):
+            sev, what = XID154_ACTIONS.get(grp["action"].lower(), ("warning", "follow the recovery action it names"))
+            summary = "%s: the driver's recovery action is %s" % (where, grp["action"])
+            action = "The driver says %s. %s" % (what, action) if sev != "info" else "Nothing to do."
+            if sev == "info":
+                cls = "info"
+        elif cls == "hardware" and sev == "error" and "ECC" in name:
+            summary = "%s has uncorrectable memory errors (Xid %d: %s)" % (where, xid, name)
+        f = {"id": "xid", "class": cls, "severity": sev, "role": role, "summary": summary,
+             "remediation": action, "xid": xid}
+        if grp.get("gi") is not None:
+            f["mig_gpu_instance"] = int(grp["gi"])
+            if grp.get("ci") is not None:
+                f["mig_compute_instance"] = int(grp["ci"])
+        if xid == 154 and grp.get("action"):
+            f["recovery_action"] = grp["action"]
         return f
 
     @staticmethod

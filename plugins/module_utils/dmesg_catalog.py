@@ -10,7 +10,7 @@ out of date.
 
 Fields of a signature:
   id           stable identifier (public contract)
-  class        hardware | passthrough | driver | secure_boot | application | info
+  class        hardware | passthrough | driver | secure_boot | application | unknown | info
   severity     error | warning | info
   role         root (a cause), consequence (follows from a root cause on the
                same GPU), standalone (neither)
@@ -30,7 +30,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-CLASSES = ("hardware", "passthrough", "driver", "secure_boot", "application", "info")
+CLASSES = ("hardware", "passthrough", "driver", "secure_boot", "application", "unknown", "info")
 SEVERITIES = ("error", "warning", "info")
 ROLES = ("root", "consequence", "standalone")
 
@@ -42,6 +42,7 @@ CLASS_VERDICT = {
     "driver": "the NVIDIA driver is missing, mismatched or not in charge of the GPU",
     "secure_boot": "Secure Boot or kernel lockdown refused an unsigned kernel module",
     "application": "a program using the GPU caused it; the GPU and the driver are not at fault",
+    "unknown": "this collection does not know this error; NVIDIA's documentation says what it means",
     "info": "this is for information",
 }
 
@@ -88,6 +89,12 @@ SIGNATURES = [
                        "seating, riser and temperatures; if it recurs, replace the board.",
         "example": "NVRM: GPU 0000:01:00.0: GPU has fallen off the bus.",
     },
+    # PCIe AER (drivers/pci/pcie/aer.c). The root port (or switch port) above the GPU reports
+    # the error, often naming itself as the source: with the PCI topology in the log
+    # ("PCI bridge to [bus 01]"), a port's error is the GPU's below it. Formats: "AER:
+    # Uncorrected (Fatal) error received: 0000:01:00.0" (5.x/6.x), "AER: Multiple ...", and
+    # "AER: Uncorrectable (Fatal) error message received from 0000:03:04.0" (6.x, quoted by
+    # Red Hat solution 7128107).
     {
         "id": "pcie_aer",
         "class": "hardware",
@@ -95,17 +102,67 @@ SIGNATURES = [
         "role": "root",
         "nvidia_only": True,
         "patterns": [
-            r"AER: Uncorrect(?:ed|able) \((?:Non-)?Fatal\) error (?:received|message received from): "
-            + _PCI,
-            r"^(?:nvidia|pci|nouveau|vfio-pci) " + _PCI + r": (?:AER: )?PCIe Bus Error: "
-            r"severity=Uncorrect",
+            r"AER: (?:Multiple )?Uncorrect(?:ed|able) \(Fatal\) error (?:message )?received(?: from)?:? " + _PCI,
+            r"^\S+ " + _PCI + r": (?:AER: )?PCIe Bus Error: severity=Uncorrect(?:ed|able) \(Fatal\)",
         ],
-        "summary": "{gpu}'s PCIe link reported uncorrected errors (AER)",
-        "meaning": "Uncorrected PCIe errors on the GPU's link: a bad slot, riser, cable or board, or "
-                   "signal problems at the link speed in use.",
+        "summary": "{gpu}'s PCIe link reported a fatal uncorrected error (AER)",
+        "meaning": "A fatal uncorrected PCIe error on the GPU's link: the link is unreliable and the GPU "
+                   "usually stops answering. A bad slot, riser, cable or board, or signal problems at the "
+                   "link speed in use; in a VM the host's port reports it.",
         "remediation": "Reseat the GPU and riser, try another slot, or lower the slot's PCIe "
-                       "generation in the host firmware; if errors persist, replace the part.",
+                       "generation in the host firmware; if errors persist, replace the part. Power "
+                       "cycle the host to bring the link back.",
         "example": "pcieport 0000:00:01.0: AER: Uncorrected (Fatal) error received: 0000:01:00.0",
+    },
+    {
+        "id": "pcie_aer_nonfatal",
+        "class": "hardware",
+        "severity": "warning",
+        "role": "root",
+        "nvidia_only": True,
+        "patterns": [
+            r"AER: (?:Multiple )?Uncorrect(?:ed|able) \(Non-Fatal\) error (?:message )?received(?: from)?:? "
+            + _PCI,
+            r"^\S+ " + _PCI + r": (?:AER: )?PCIe Bus Error: severity=Uncorrect(?:ed|able) \(Non-Fatal\)",
+        ],
+        "summary": "{gpu}'s PCIe link reported non-fatal uncorrected errors (AER)",
+        "meaning": "A transaction on the GPU's link was lost but the link stays up; programs may see "
+                   "failed transfers. Repeated errors point to the slot, riser or board.",
+        "remediation": "Watch for repeats (`journalctl -k | grep AER`); reseat the GPU and riser or lower "
+                       "the slot's PCIe generation if they recur.",
+        "example": "pcieport 0000:00:01.0: AER: Uncorrected (Non-Fatal) error received: 0000:01:00.0",
+    },
+    {
+        "id": "pcie_aer_corrected",
+        "class": "hardware",
+        "severity": "info",
+        "role": "standalone",
+        "nvidia_only": True,
+        "patterns": [
+            r"AER: (?:Multiple )?Correct(?:ed|able) error (?:message )?received(?: from)?:? " + _PCI,
+            r"^\S+ " + _PCI + r": (?:AER: )?PCIe Bus Error: severity=Corrected",
+        ],
+        "summary": "{gpu}'s PCIe link corrected errors (AER)",
+        "meaning": "The link retried and corrected transfers; nothing was lost. A steady stream costs "
+                   "bandwidth and can precede uncorrected errors.",
+        "remediation": "Nothing to do for a few; for a steady stream, check the riser and seating.",
+        "example": "pcieport 0000:00:01.0: AER: Corrected error received: 0000:01:00.0",
+    },
+    {
+        "id": "pcie_aer_unrecovered",
+        "class": "hardware",
+        "severity": "error",
+        "role": "consequence",
+        "nvidia_only": True,
+        "patterns": [
+            r"^\S+ " + _PCI + r": AER: (?:can't recover|device recovery failed)",
+        ],
+        "summary": "{gpu} did not recover from a PCIe error (AER: can't recover)",
+        "meaning": "The kernel's PCIe error recovery gave up on the device after an uncorrected "
+                   "error; the GPU is unusable until the host is power cycled.",
+        "remediation": "Power cycle the host; then treat the AER error before it as the cause "
+                       "(slot, riser, board).",
+        "example": "nvidia 0000:01:00.0: AER: can't recover (no error_detected callback)",
     },
     {
         "id": "gpu_power",
@@ -211,6 +268,26 @@ SIGNATURES = [
         "example": "NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:15f8) installed in "
                    "this system is not supported by open nvidia.ko because it does not include "
                    "the required GPU System Processor (GSP).",
+    },
+    {
+        "id": "gsp_hang",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [
+            r"GSP RM heartbeat timed out",
+            r"_kgspIsHeartbeatTimedOut: Heartbeat timed out",
+            r"RC watchdog: GPU is probably locked",
+        ],
+        "summary": "{gpu}: the GSP firmware stopped answering (heartbeat timed out); the GPU is hung",
+        "meaning": "The GPU System Processor, which runs the driver's core on Turing and newer GPUs, "
+                   "missed its heartbeat. Everything after it (Xid 109 context switch timeouts, Xid "
+                   "119/120, Xid 154) follows from the hang: the programs are not at fault.",
+        "remediation": "Reset the GPU (in a VM: stop the VM, make sure the host resets the GPU, start it "
+                       "again); update the driver, since GSP hangs are usually driver/firmware bugs; with "
+                       "the proprietary module `NVreg_EnableGpuFirmware=0` runs without GSP. If it recurs "
+                       "on a current driver, report it to NVIDIA with nvidia-bug-report.sh.",
+        "example": "NVRM: GPU0 _kgspRpcRecvPoll: GSP RM heartbeat timed out",
     },
     {
         "id": "gsp_firmware",
@@ -352,24 +429,43 @@ SIGNATURES = [
 # these words; the scanner looks at the other lines no further. A unit test checks
 # each signature's example and test line against them.
 KEYWORDS = ("NVRM", "nvidia", "nouveau", "[10de:", "AER", "PCIe Bus Error", "Lockdown", "is rejected",
-            "Key was rejected", "no space for", "assign", "GPU", "firmware", "D3cold")
+            "Key was rejected", "no space for", "assign", "GPU", "firmware", "D3cold", "PCI bridge to")
 
-# NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/): class,
-# severity, what it means and what to do. An Xid not listed is a warning.
+# NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/, "Analyzing Xid Errors with
+# the Xid Catalog", the table for Ampere and newer, as of 2026; codes marked "Unused" there are
+# left out): class, severity, what it means and what to do. The class follows NVIDIA's
+# "Resolution Bucket": RESTART_APP is the program's, RESET_GPU / CHECK_MECHANICALS / RESTART_BM
+# are the GPU's (hardware) unless NVIDIA names the driver or its firmware. An Xid not listed gets
+# class "unknown": look it up, it does not mean that the driver is missing.
+_APP_RESTART = "Restart the program; if it recurs with known-good programs, update the driver."
 XIDS = {
+    8: ("application", "warning", "GPU stopped processing (channel idle timeout)", _APP_RESTART),
+    11: ("application", "warning", "invalid or corrupted push buffer stream", _APP_RESTART),
     13: ("application", "warning", "graphics engine exception",
          "Usually a bug in the program (out-of-range access); run it under compute-sanitizer. "
          "If it recurs with known-good programs, check the GPU's health."),
+    25: ("application", "warning", "invalid or illegal push buffer stream", _APP_RESTART),
     31: ("application", "warning", "GPU memory page fault",
          "Usually an illegal memory access by the program; run it under compute-sanitizer."),
     32: ("driver", "warning", "invalid or corrupted push buffer stream",
          "Driver or PCIe transfer problem: check for PCIe AER errors and update the driver."),
+    37: ("driver", "warning", "driver firmware error", "Update the driver if it recurs."),
+    38: ("driver", "warning", "driver firmware error (watchdog timeout)", "Update the driver if it recurs."),
+    39: ("application", "warning", "copy engine exception", _APP_RESTART),
+    40: ("application", "warning", "copy engine exception", _APP_RESTART),
+    41: ("application", "warning", "copy engine exception", _APP_RESTART),
     43: ("application", "warning", "GPU stopped processing (user program fault)",
          "The program was stopped after a fault; the GPU remains usable."),
+    44: ("driver", "warning", "graphics engine fault during context switch", "Update the driver if it recurs."),
     45: ("application", "info", "preemptive cleanup after an earlier error",
          "Follows a program being killed or another Xid; look at the Xid before it."),
+    46: ("hardware", "error", "GPU stopped processing (GPU timeout)",
+         "Reset the GPU; if it recurs, update the driver, then have the board checked."),
     48: ("hardware", "error", "double-bit ECC error",
          "Reset the GPU; if the error recurs, replace the board."),
+    54: ("hardware", "error", "auxiliary power is not connected to the GPU board",
+         "Connect the GPU's power cables on the host and check the PSU."),
+    60: ("application", "warning", "video processor exception", _APP_RESTART),
     61: ("hardware", "warning", "internal micro-controller breakpoint/warning",
          "Reset the GPU; if it recurs, update the driver, then replace the board."),
     62: ("hardware", "error", "internal micro-controller halt",
@@ -378,42 +474,129 @@ XIDS = {
          "Reset the GPU at a convenient time so that the remapping takes effect."),
     64: ("hardware", "error", "ECC page retirement or row remapping failed",
          "The GPU cannot isolate faulty memory: replace the board."),
+    66: ("driver", "warning", "illegal access by the driver", "Update the driver if it recurs."),
+    67: ("driver", "warning", "illegal access by the driver", "Update the driver if it recurs."),
     68: ("application", "warning", "video processor (NVDEC) exception",
          "Usually a fault of the decoding program; update the driver if it recurs."),
     69: ("application", "warning", "graphics engine class error",
          "Usually a fault of the program; update the driver if it recurs."),
     74: ("hardware", "error", "NVLink error",
          "Check the NVLink bridge and connections; reset the GPUs; replace parts if it recurs."),
+    78: ("driver", "error", "vGPU start error", "Update the vGPU software on the host and in the guest."),
     79: ("hardware", "error", "GPU has fallen off the bus",
          "Power cycle the host; check power, seating, riser and temperatures; replace the board "
          "if it recurs."),
+    80: ("application", "warning", "corrupted data sent to the GPU", _APP_RESTART),
+    86: ("application", "warning", "optical flow accelerator exception", _APP_RESTART),
     92: ("hardware", "warning", "high single-bit ECC error rate",
          "Watch the ECC counters; plan to replace the board if the rate stays high."),
+    93: ("hardware", "warning", "infoROM erase limit exceeded (non-fatal)",
+         "Clear the infoROM erase limit with nvflash, or report it to NVIDIA."),
     94: ("hardware", "warning", "contained ECC error",
          "The affected program was stopped; reset the GPU so that the row remapping takes effect."),
     95: ("hardware", "error", "uncontained ECC error",
          "Reset the GPU (all programs on it are affected); replace the board if it recurs."),
+    106: ("info", "info", "SMBPBI test message", "Nothing to do."),
+    107: ("info", "info", "SMBPBI test message (silent)", "Nothing to do."),
     109: ("application", "warning", "context switch timeout",
-          "Often a hung program; if it recurs without one, update the driver and check the GPU."),
+          "Often a hung program; if it follows a GSP hang or recurs without one, reset the GPU and "
+          "update the driver."),
+    110: ("hardware", "error", "security fault error",
+          "Revert recent hardware changes and cold reset the host; contact the vendor if it recurs."),
     119: ("driver", "error", "GSP RPC timeout",
           "Reset the GPU; update the driver; if it recurs, disable GSP (proprietary module) or "
           "replace the board."),
     120: ("driver", "error", "GSP error",
           "Reset the GPU; update the driver; if it recurs, replace the board."),
+    121: ("hardware", "warning", "C2C link corrected errors",
+          "Reset the GPU in a service window to retrain the link."),
+    136: ("hardware", "error", "link training failed", "Reset the GPU; check the link's signal integrity."),
+    137: ("application", "warning", "NVLink privilege error (illegal peer access)",
+          "Usually a bug in the program; run it under compute-sanitizer."),
+    139: ("application", "warning", "optical flow accelerator exception", _APP_RESTART),
     140: ("hardware", "error", "unrecovered ECC error",
           "Do not retry installs: reset the GPU (power cycle the host) and replace the board if "
           "it recurs; no driver or configuration change fixes it."),
+    141: ("application", "info", "CUDA fast path error", "Nothing to do unless it recurs."),
+    142: ("application", "warning", "video encoder (NVENC) error", _APP_RESTART),
     143: ("hardware", "error", "GPU initialisation failure",
           "Power cycle the host; update the VBIOS/driver; replace the board if it recurs."),
+    151: ("driver", "error", "key rotation error (confidential computing)", "Restart the VM."),
     154: ("hardware", "warning", "GPU recovery action changed",
           "Follow the recovery action it names (GPU reset, node reboot or drain and reset)."),
+    155: ("hardware", "warning", "NVLink software-defined error (link down)",
+          "Reset the GPU if the link was not taken down on purpose."),
+    156: ("hardware", "warning", "resource retirement event", "Reset the GPU when convenient."),
+    157: ("hardware", "error", "resource retirement failure",
+          "No repair resources are left: plan to replace the board."),
+    158: ("hardware", "error", "GPU fatal timeout", "Reset the GPU; contact support if it recurs."),
+    159: ("hardware", "warning", "CHI non-data error (C2C link)", "Check the UVM driver; reset if it recurs."),
+    160: ("driver", "warning", "channel retirement event", "Nothing to do unless it recurs."),
+    161: ("driver", "warning", "channel retirement failure", "Update the driver if it recurs."),
+    162: ("info", "info", "power smoothing circuitry re-engaged", "Nothing to do."),
+    163: ("hardware", "warning", "power smoothing circuitry disengaged",
+          "Resolve the thermal events, or reload the driver / reset the GPU after a timeout."),
+    164: ("hardware", "warning", "power smoothing circuitry low lifetime",
+          "Plan to replace the GPU if power smoothing is needed."),
+    165: ("hardware", "warning", "power smoothing circuitry lifetime exhausted",
+          "Replace the GPU if power smoothing is needed."),
+    166: ("driver", "warning", "NVLink traffic before encryption was configured (confidential computing)",
+          "Check the confidential computing setup."),
+    167: ("hardware", "error", "PCIe fatal timeout", "Power cycle the host; check the slot and riser."),
+    168: ("hardware", "error", "errors found in the write-protected memory region",
+          "Enable ECC (for row remapping) or retry the boot; replace the board if it recurs."),
+    169: ("hardware", "error", "internal micro-controller (SEC2) halt",
+          "Reset the GPU (power cycle the host); replace the board if it recurs."),
+    170: ("driver", "warning", "NVLink interrupt in confidential computing mode",
+          "Check the confidential computing setup."),
+    171: ("hardware", "error", "uncorrectable DRAM ECC error (details of Xid 48)",
+          "Reset the GPU; replace the board if it recurs."),
+    172: ("hardware", "error", "uncorrectable SRAM ECC error (details of Xid 48)",
+          "Check the SRAM error threshold (nvidia-smi) and follow the RMA flow if exceeded."),
 }
+for _code in (70, 71, 72, 75, 76, 77, 85) + tuple(range(126, 136)):
+    XIDS[_code] = ("application", "warning", "copy engine exception", _APP_RESTART)
+for _code in (82, 83, 84, 88, 89) + tuple(range(96, 106)):
+    XIDS[_code] = ("application", "warning", "video decoder or JPEG engine exception", _APP_RESTART)
+# NVLink 5 (Blackwell) errors: the message says Fatal or Nonfatal; Nonfatal is a warning.
+for _code, _unit in zip(range(144, 151), ("SAW", "RLW", "TLW", "TREX", "NVLPW_CTRL", "NETIR", "MSE")):
+    XIDS[_code] = ("hardware", "error", "NVLink %s error" % _unit,
+                   "Reset the GPU; check the NVLink connections and the peer device; replace parts "
+                   "if it recurs.")
+XID_NONFATAL = frozenset(range(144, 151))
+
+# Xids that follow another Xid or hang on the same GPU; with a root cause there they are
+# marked caused_by it (NVIDIA: Xid 45 "due to previous errors", Xid 154 "seen in conjunction
+# with other Xids", Xid 109 after a GSP hang).
+XID_CONSEQUENCES = frozenset((45, 109, 154))
+
+# Xid 154's recovery action (NVML's nvmlDeviceGpuRecoveryAction_t names, as the driver prints
+# them: "GPU recovery action changed from 0x0 (None) to 0x1 (GPU Reset Required)"): the action
+# decides the severity of the finding.
+XID154_ACTIONS = {
+    "none": ("info", "no recovery action is needed"),
+    "drain p2p": ("warning", "drain peer-to-peer traffic"),
+    "drain and reset": ("warning", "drain the GPU's work, then reset it"),
+    "drain and reset recommended": ("warning", "drain the GPU's work, then reset it"),
+    "gpu reset required": ("error", "the GPU must be reset before it can be used again"),
+    "node reboot required": ("error", "the guest must be rebooted (and the GPU reset by the host)"),
+    "os reboot": ("error", "the guest must be rebooted (and the GPU reset by the host)"),
+    "bus reset": ("error", "the GPU's PCIe bus must be reset"),
+    "system reboot": ("error", "the system must be rebooted"),
+}
+
+UNKNOWN_XID = ("unknown", "warning", "not in this collection's Xid catalog",
+               "Look Xid {xid} up in NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/) "
+               "for what it means and the recovery action; it does not by itself mean that the "
+               "driver is missing or broken.")
 
 XID_SIGNATURE = {
     "id": "xid",
     "role": "root",
-    "pattern": r"NVRM: Xid \((?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2})(?:\.[0-7])?\): "
-               r"(?P<xid>\d+)",
+    # MIG GPUs add the GPU instance and compute instance (kernel_rc.c: "PCI:%04x:%02x:%02x
+    # GPU-I:%02u GPU-CI:%02u"; NVIDIA's A100 memory error guide: "(PCI:0000:01:00 GPU-I:05)").
+    "pattern": r"NVRM: Xid \((?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2})(?:\.[0-7])?"
+               r"(?: GPU-I:(?P<gi>\d+))?(?: GPU-CI:(?P<ci>\d+))?\): (?P<xid>\d+)",
     "meaning": "An Xid is the NVIDIA driver's error report for a GPU; the number says what went "
                "wrong, from program faults to hardware failures.",
     "example": "NVRM: Xid (PCI:0000:00:04): 140, An uncorrectable ECC error detected "

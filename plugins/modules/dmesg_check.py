@@ -51,7 +51,7 @@ options:
       - Set to V([]) to only report.
     type: list
     elements: str
-    choices: [hardware, passthrough, driver, secure_boot, application, info]
+    choices: [hardware, passthrough, driver, secure_boot, application, unknown, info]
     default: [hardware, passthrough, driver, secure_boot]
   signatures:
     description:
@@ -142,7 +142,9 @@ findings:
       description: Signature id (C(ecc_uncorrectable), C(bar_unassigned), C(xid), ...).
       type: str
     class:
-      description: C(hardware), C(passthrough), C(driver), C(secure_boot), C(application) or C(info).
+      description:
+        - C(hardware), C(passthrough), C(driver), C(secure_boot), C(application), C(unknown) (an Xid
+          this collection's catalog does not know: look it up in NVIDIA's) or C(info).
       type: str
     severity:
       description: C(error), C(warning) or C(info).
@@ -168,6 +170,22 @@ findings:
       description: The Xid number.
       type: int
       returned: for Xid findings
+    mig_gpu_instance:
+      description: The MIG GPU instance an Xid names (C(GPU-I:05) in the line).
+      type: int
+      returned: for Xids on MIG GPUs
+    mig_compute_instance:
+      description: The MIG compute instance an Xid names (C(GPU-CI:00)).
+      type: int
+      returned: for Xids on MIG GPUs that name one
+    recovery_action:
+      description: The recovery action Xid 154 names (C(GPU Reset Required), C(Node Reboot Required), ...); it sets the severity.
+      type: str
+      returned: for Xid 154
+    reported_by:
+      description: The PCIe port above the GPU that reported the error (AER), when the log shows the topology.
+      type: str
+      returned: for PCIe errors reported by the port above the GPU
     caused_by:
       description: The root finding this one follows from (C(xid:140) for an Xid).
       type: str
@@ -252,7 +270,8 @@ def main():
             current_boot_only=dict(type="bool", default=True),
             fail_on=dict(type="list", elements="str",
                          default=["hardware", "passthrough", "driver", "secure_boot"],
-                         choices=["hardware", "passthrough", "driver", "secure_boot", "application", "info"]),
+                         choices=["hardware", "passthrough", "driver", "secure_boot", "application", "unknown",
+                                  "info"]),
             signatures=dict(type="list", elements="dict", default=[]),
         ),
         required_if=[("source", "file", ["path"]), ("source", "content", ["content"])],

@@ -44,6 +44,10 @@ LINES = {
     "ecc_uncorrectable": "NVRM: GPU 0000:01:00.0: uncorrectable ECC error detected",
     "fallen_off_bus": "NVRM: GPU 0000:01:00.0: GPU has fallen off the bus.",
     "pcie_aer": "pcieport 0000:00:01.0: AER: Uncorrected (Fatal) error received: 0000:01:00.0",
+    "pcie_aer_nonfatal": "pcieport 0000:00:01.0: AER: Uncorrected (Non-Fatal) error received: 0000:01:00.0",
+    "pcie_aer_corrected": "pcieport 0000:00:01.0: AER: Corrected error received: 0000:01:00.0",
+    "pcie_aer_unrecovered": "nvidia 0000:01:00.0: AER: can't recover (no error_detected callback)",
+    "gsp_hang": "NVRM: GPU0 _kgspRpcRecvPoll: GSP RM heartbeat timed out",
     "gpu_power": "NVRM: GPU 0000:01:00.0: GPU does not have the necessary power cables connected.",
     "gpu_not_reset": "NVRM: _kgspBootGspRm: unexpected WPR2 already up, cannot proceed with booting GSP",
     "device_inaccessible": "nvidia 0000:01:00.0: Unable to change power state from D3cold to D0, device inaccessible",
@@ -97,9 +101,14 @@ def test_every_catalogued_xid(xid):
         assert f["pci_bus_id"] == "0000:01:00.0" and name in f["summary"]
 
 
-def test_unknown_xid_is_a_warning():
+def test_unknown_xid_is_a_neutral_warning():
     f = scan("NVRM: Xid (PCI:0000:01:00): 999, something new\n")[0]
-    assert (f["id"], f["xid"], f["severity"]) == ("xid", 999, "warning")
+    assert (f["id"], f["xid"], f["severity"], f["class"]) == ("xid", 999, "warning", "unknown")
+    assert "not in this collection's catalog" in f["summary"]
+    assert "Look Xid 999 up in NVIDIA's Xid catalog" in f["remediation"]
+    healthy, failed, msg = verdict([f], ["hardware", "passthrough", "driver", "secure_boot"])
+    assert healthy and not failed
+    assert "driver is missing, mismatched" not in msg and "NVIDIA's documentation says" in msg
 
 
 def test_field_note_chain_puts_the_hardware_root_cause_first():
