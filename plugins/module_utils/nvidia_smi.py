@@ -109,19 +109,97 @@ def _value(raw, kind):
         return None
 
 
+# One GPU of several that nvidia-smi cannot reach: it says so on a line of its own and answers
+# for the others ("Unable to determine the device handle for GPU 0000:0B:00.0: GPU is lost.
+# Reboot the system to recover this GPU", NVIDIA/open-gpu-kernel-modules #387 and others quote
+# it; "... for GPU0000:65:00.0: Unknown Error" without the space, NVIDIA/nvidia-container-toolkit
+# #69). Both mean the GPU is gone from the driver's view.
+_HANDLE_LOST = re.compile(r"Unable to determine the device handle for GPU ?(?P<pci>[0-9A-Fa-f]+:[0-9A-Fa-f]{2}:"
+                          r"[0-9A-Fa-f]{2}\.[0-7]): (?P<why>[^\n]*)")
+_LOST_VALUES = ("[GPU is lost]", "[Unknown Error]")
+_UNREADABLE = ("[Unknown Error]", "[GPU is lost]")
+
+
 def parse_query(output, fields):
-    """Parse ``--format=csv,noheader,nounits`` output for ``fields``."""
+    """Parse ``--format=csv,noheader,nounits`` output for ``fields``; raise ValueError when
+    no line is a GPU row."""
+    return parse_answer(output, fields)[0]
+
+
+def parse_answer(output, fields):
+    """(gpus, lost, stray) from nvidia-smi's answer to a query.
+
+    gpus: one dict per CSV row with the right number of values; a value nvidia-smi could not
+    read (``[Unknown Error]``) is null and its key listed in ``unreadable``. lost: one dict
+    (pci_bus_id, why, index) per GPU that nvidia-smi could not reach, from a "device handle"
+    line or a row whose identity fields read ``[GPU is lost]``. stray: other lines (a loader
+    warning on stderr, say), which do not break the parse. A answer without any GPU row or
+    lost GPU raises ValueError."""
     kinds = dict((f, (k, t)) for f, k, t in FIELDS)
-    gpus = []
-    for row in csv.reader([ln for ln in output.splitlines() if ln.strip()], skipinitialspace=True):
+    gpus, lost, stray = [], [], []
+    for line in output.splitlines():
+        if not line.strip():
+            continue
+        m = _HANDLE_LOST.search(line)
+        if m:
+            lost.append({"pci_bus_id": normalise_pci(m.group("pci")), "why": m.group("why").split(".")[0].strip(),
+                         "index": None})
+            continue
+        row = next(csv.reader([line], skipinitialspace=True))
         if len(row) != len(fields):
-            raise ValueError("expected %d values per GPU, got %d: %r" % (len(fields), len(row), row))
-        gpu = {}
+            stray.append(line)
+            continue
+        gpu, unreadable = {}, []
         for field, raw in zip(fields, row):
             key, kind = kinds[field]
             gpu[key] = _value(raw, kind)
+            if raw.strip() in _UNREADABLE:
+                unreadable.append(key)
+        if any(row[fields.index(f)].strip() in _LOST_VALUES for f in ("uuid", "pci.bus_id") if f in fields):
+            lost.append({"pci_bus_id": gpu.get("pci_bus_id"), "why": "GPU is lost", "index": gpu.get("index")})
+            continue
+        if unreadable:
+            gpu["unreadable"] = unreadable
         gpus.append(gpu)
-    return gpus
+    if not gpus and not lost:
+        bad = stray[0] if stray else "no output"
+        raise ValueError("expected %d values per GPU, got: %r" % (len(fields), bad))
+    return gpus, lost, stray
+
+
+def lost_message(lost, gpus):
+    """The failure message for GPUs nvidia-smi could not reach."""
+    names = "; ".join("GPU %s (%s)" % (g["pci_bus_id"] or "index %s" % g["index"], g["why"]) for g in lost)
+    healthy = (" The other GPUs answered: %s." % ", ".join("%s %s" % (g.get("pci_bus_id"), g.get("name"))
+                                                           for g in gpus)) if gpus else ""
+    return ("nvidia-smi cannot reach %s: the GPU has fallen off the bus or stopped answering. This is a "
+            "hardware or host-level fault: stop the VM, reset or power cycle the GPU on the host, check "
+            "power and seating; replace the board if it recurs.%s" % (names, healthy))
+
+
+def findings_to_warn(gpus):
+    """Warnings for values a healthy-looking answer could not read (an ECC counter that reads
+    ``[Unknown Error]`` while ECC is on hides the memory's state)."""
+    out = []
+    for g in gpus:
+        bad = [k for k in g.get("unreadable") or [] if k.startswith(("ecc_", "remapped_rows", "retired_pages"))]
+        if bad and (g.get("ecc_mode") or "").lower() == "enabled":
+            out.append("GPU %s (%s): ECC is enabled but nvidia-smi could not read %s ([Unknown Error]); the "
+                       "memory's health is unknown. Check `nvidia-smi -q -d ECC,ROW_REMAPPER` and the kernel "
+                       "log; a GPU that keeps failing to answer is failing." % (
+                           g.get("index"), g.get("pci_bus_id"), ", ".join(bad)))
+    return out
+
+
+_NVML_LIBRARY = re.compile(r"NVML library version:\s*(?P<v>[0-9.]+)")
+_MODULE_VERSION = re.compile(r"Kernel Module(?: for \w+)?\s+(?P<v>\d+\.\d+(?:\.\d+)?)")
+
+
+def kernel_module_version(text):
+    """The loaded module's version from /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX
+    Open Kernel Module for x86_64  580.159.04  Release Build ..."), or None."""
+    m = _MODULE_VERSION.search(text or "")
+    return m.group("v") if m else None
 
 
 def parse_cuda_version(text):
@@ -147,15 +225,20 @@ def version_older(actual, minimum):
     return a + (0,) * (n - len(a)) < m + (0,) * (n - len(m))
 
 
-def classify_failure(rc, output):
-    """(reason, msg) for a failed nvidia-smi run (rc != 0)."""
+def classify_failure(rc, output, module_version=None):
+    """(reason, msg) for a failed nvidia-smi run (rc != 0). ``module_version`` is the loaded
+    kernel module's version (/proc/driver/nvidia/version), for a version mismatch."""
     text = output or ""
     low = text.lower()
     first = text.strip().splitlines()[0] if text.strip() else "no output"
     if "version mismatch" in low:
+        lib = _NVML_LIBRARY.search(text)
+        lib = lib.group("v") if lib else "unknown (nvidia-smi did not say)"
         return "version_mismatch", (
-            "nvidia-smi: %s. The loaded kernel module and the user-space libraries are different "
-            "driver versions; after a driver upgrade, reboot the guest (the usual fix)." % first)
+            "nvidia-smi: %s. The loaded kernel module is %s (/proc/driver/nvidia/version) and the "
+            "user-space NVML library is %s: they belong to different driver versions. After a driver "
+            "upgrade this lasts until the old module is unloaded: reboot the guest (the usual cure); "
+            "reinstalling the driver does not help." % (first, module_version or "unknown (not loaded?)", lib))
     if rc == RC_DRIVER_NOT_LOADED or "couldn't communicate with the nvidia driver" in low:
         return "driver_not_loaded", (
             "nvidia-smi could not talk to the NVIDIA kernel driver (exit %d): the module is not "
@@ -168,7 +251,7 @@ def classify_failure(rc, output):
             "sees no usable GPU. Check the passthrough on the host (the GPU is assigned to this VM, "
             "bound to vfio-pci there, reset between boots) and the guest's kernel log for BAR or "
             "initialisation errors (passthrough.nvidia.dmesg_check)." % rc)
-    if rc == RC_GPU_LOST or "gpu is lost" in low or "fallen off the bus" in low:
+    if rc == RC_GPU_LOST or "gpu is lost" in low or "fallen off the bus" in low or _HANDLE_LOST.search(text):
         return "gpu_lost", (
             "nvidia-smi: a GPU has fallen off the bus (exit %d). This is a hardware or host-level "
             "fault: power cycle the host, check power and seating; replace the board if it "
@@ -195,8 +278,12 @@ def classify_failure(rc, output):
     return "unknown", "nvidia-smi failed (exit %d): %s.%s" % (rc, first, extra)
 
 
-def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None):
+def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, lost=None):
     """(reason, msg) of the first problem with healthy-looking output, or (None, None)."""
+    if lost:
+        return "gpu_lost", lost_message(lost, gpus)
+    if not gpus and expected_gpus == 0:
+        return None, None
     if not gpus:
         return "no_devices", ("nvidia-smi listed no GPU. Check the passthrough on the host and the "
                               "guest's kernel log (passthrough.nvidia.dmesg_check).")

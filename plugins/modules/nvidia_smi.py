@@ -32,7 +32,9 @@ options:
     type: str
     default: nvidia-smi
   expected_gpus:
-    description: Fail with RV(reason=count_mismatch) when the number of GPUs differs.
+    description:
+      - Fail with RV(reason=count_mismatch) when the number of GPUs differs.
+      - V(0) makes C(No devices were found) a success (a guest that should have no GPU).
     type: int
   fail_on_ecc:
     description:
@@ -130,6 +132,13 @@ gpus:
     retired_pages_pending:
       description: C(Yes) when a page retirement waits for a reboot (before Ampere).
       type: str
+    unreadable:
+      description:
+        - Keys whose value nvidia-smi could not read (C([Unknown Error])); they are null. An unreadable ECC
+          counter with ECC enabled is a warning.
+      type: list
+      elements: str
+      returned: when a value could not be read
   sample:
     - index: 0
       name: NVIDIA H100 80GB HBM3
@@ -152,6 +161,29 @@ cuda_version:
   returned: when nvidia-smi answered
   type: str
   sample: "13.0"
+lost_gpus:
+  description:
+    - GPUs nvidia-smi could not reach (C(Unable to determine the device handle for GPU ...), or a row
+      of C([GPU is lost]) values); the module then fails with RV(reason=gpu_lost) and keeps the other
+      GPUs' facts in RV(gpus).
+  returned: when nvidia-smi answered
+  type: list
+  elements: dict
+  contains:
+    pci_bus_id:
+      description: The lost GPU's PCI address (kernel form), null when nvidia-smi did not say.
+      type: str
+    why:
+      description: What nvidia-smi said (C(GPU is lost), C(Unknown Error)).
+      type: str
+    index:
+      description: The GPU's index when nvidia-smi printed a row for it.
+      type: int
+ignored_output:
+  description: Lines of nvidia-smi's output that are no GPU row (a loader warning on stderr); they are ignored.
+  returned: when there were such lines
+  type: list
+  elements: str
 unsupported_fields:
   description: Query fields this driver refused; they are missing from RV(gpus).
   returned: always
@@ -180,9 +212,11 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi impo
     REQUIRED,
     Timeout,
     classify_failure,
+    findings_to_warn,
     judge,
+    kernel_module_version,
+    parse_answer,
     parse_cuda_version,
-    parse_query,
     query_argument,
     run_with_timeout as run,
     unknown_field,
@@ -190,6 +224,15 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi impo
 )
 
 SEARCH_PATHS = ["/usr/bin", "/usr/local/nvidia/bin", "/usr/local/cuda/bin", "/opt/nvidia/bin"]
+MODULE_VERSION_FILE = "/proc/driver/nvidia/version"
+
+
+def loaded_module_version():
+    try:
+        with open(MODULE_VERSION_FILE) as f:
+            return kernel_module_version(f.read())
+    except (IOError, OSError):
+        return None
 
 
 def main():
@@ -234,14 +277,18 @@ def main():
                 unsupported.append(bad)
                 continue
             break
-        if rc != 0:
-            reason, msg = classify_failure(rc, out)
-            module.fail_json(msg=msg, reason=reason, rc=rc, output=out, **result)
         try:
-            gpus = parse_query(out, fields)
+            gpus, lost, stray = parse_answer(out, fields)
         except ValueError as e:
-            module.fail_json(msg="Cannot parse the output of nvidia-smi: %s" % to_native(e),
-                             reason="unknown", output=out, **result)
+            if rc == 0:
+                module.fail_json(msg="Cannot parse the output of nvidia-smi: %s" % to_native(e),
+                                 reason="unknown", output=out, **result)
+            reason, msg = classify_failure(rc, out, loaded_module_version())
+            if reason == "no_devices" and p["expected_gpus"] == 0:
+                result.update(gpus=[], gpu_count=0, driver_version=None, cuda_version=None, lost_gpus=[])
+                module.exit_json(msg="nvidia-smi found no GPU, as expected (expected_gpus: 0).", **result)
+            module.fail_json(msg=msg, reason=reason, rc=rc, output=out, **result)
+        # nvidia-smi answered for some GPUs (one of several lost, say): keep their facts.
         rc_q, out_q = run([exe, "-q", "-d", "COMPUTE"], p["timeout"])
     except Timeout:
         module.fail_json(msg="nvidia-smi did not answer within %d seconds: a GPU that has fallen off the "
@@ -254,11 +301,18 @@ def main():
     result.update(
         gpus=gpus,
         gpu_count=len(gpus),
+        lost_gpus=lost,
         driver_version=gpus[0].get("driver_version") if gpus else None,
         cuda_version=parse_cuda_version(out_q) if rc_q == 0 else None,
     )
-    reason, msg = judge(gpus, p["expected_gpus"], p["fail_on_ecc"], p["min_driver_version"])
+    if stray:
+        result["ignored_output"] = stray
+    for w in findings_to_warn(gpus):
+        module.warn(w)
+    reason, msg = judge(gpus, p["expected_gpus"], p["fail_on_ecc"], p["min_driver_version"], lost)
     if reason:
+        if rc != 0:
+            result["rc"] = rc
         module.fail_json(msg=msg, reason=reason, **result)
     module.exit_json(**result)
 

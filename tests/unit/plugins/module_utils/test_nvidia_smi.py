@@ -165,3 +165,40 @@ def test_every_reason_is_reachable():
     seen |= {judge([])[0], judge([_gpu()], expected_gpus=3)[0], judge([_gpu(ecc_uncorrected=1)])[0],
              judge([_gpu()], min_driver_version="999")[0]}
     assert seen == set(REASONS)
+
+
+# Real "device handle" lines: NVIDIA/open-gpu-kernel-modules #387 ("Unable to determine the device
+# handle for GPU 0000:0B:00.0: Unknown Error"), JosephKJ/OWOD #81 ("... for GPU 0000:02:00.0: GPU is
+# lost. Reboot the system to recover this GPU"), NVIDIA/nvidia-container-toolkit #69 (no space:
+# "for GPU0000:65:00.0: Unknown Error").
+@pytest.mark.parametrize("line, pci, why", [
+    ("Unable to determine the device handle for GPU 0000:0B:00.0: Unknown Error", "0000:0b:00.0", "Unknown Error"),
+    ("Unable to determine the device handle for GPU 0000:02:00.0: GPU is lost. Reboot the system to recover this GPU",
+     "0000:02:00.0", "GPU is lost"),
+    ("Unable to determine the device handle for GPU0000:65:00.0: Unknown Error", "0000:65:00.0", "Unknown Error"),
+])
+def test_device_handle_lines_name_the_lost_gpu(line, pci, why):
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import parse_answer
+    fields = [f for f, _k, _t in FIELDS][:6]
+    row = "0, NVIDIA RTX A4000, GPU-1, 00000000:B3:00.0, 525.85.12, 16376"
+    gpus, lost, stray = parse_answer(row + "\n" + line + "\n", fields)
+    assert [g["pci_bus_id"] for g in gpus] == ["0000:b3:00.0"] and stray == []
+    assert lost == [{"pci_bus_id": pci, "why": why, "index": None}]
+    reason, msg = judge(gpus, lost=lost)
+    assert reason == "gpu_lost" and pci in msg and "0000:b3:00.0 NVIDIA RTX A4000" in msg
+    # Alone (nvidia-smi exits 15 or 255 then), the failure is gpu_lost too.
+    assert classify_failure(255, line)[0] == "gpu_lost"
+
+
+def test_an_answer_without_any_gpu_row_still_fails_to_parse():
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import parse_answer
+    with pytest.raises(ValueError):
+        parse_answer("something else entirely\n", ["index", "name"])
+
+
+def test_kernel_module_version_from_proc():
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import kernel_module_version
+    assert kernel_module_version(real("proc_version.stdout")) == "580.159.04"
+    assert kernel_module_version("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.183.01  Sun May 12 "
+                                 "19:39:15 UTC 2024") == "535.183.01"
+    assert kernel_module_version("") is None

@@ -89,3 +89,60 @@ def test_bad_input(run_module):
     assert failed and "min_driver_version" in res["msg"]
     res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "timeout": 0})
     assert failed and "timeout" in res["msg"]
+
+
+def test_one_gpu_of_several_lost_is_named_and_the_others_kept(state, run_module):
+    state("one_lost", 3)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 3})
+    assert failed and res["reason"] == "gpu_lost"
+    assert res["lost_gpus"] == [{"pci_bus_id": "0000:08:00.0", "why": "GPU is lost", "index": None}]
+    assert [g["pci_bus_id"] for g in res["gpus"]] == ["0000:00:06.0", "0000:07:00.0"]
+    assert "GPU 0000:08:00.0 (GPU is lost)" in res["msg"] and "0000:07:00.0 NVIDIA H100" in res["msg"]
+
+
+def test_a_row_of_lost_values_with_exit_0_is_a_lost_gpu(state, run_module):
+    state("lost_row", 2)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "gpu_lost" and res["gpu_count"] == 1
+    assert res["lost_gpus"][0]["index"] == 1
+
+
+def test_no_devices_is_success_when_none_are_expected(state, run_module):
+    state("no_devices")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 0})
+    assert not failed and res["gpu_count"] == 0 and res["gpus"] == []
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "no_devices"
+    state("healthy")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 0})
+    assert failed and res["reason"] == "count_mismatch"
+
+
+def test_a_stray_loader_warning_does_not_break_the_parse(state, run_module):
+    state("stray", 2)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": 2})
+    assert not failed and res["gpu_count"] == 2
+    assert res["ignored_output"][0].startswith("ERROR: ld.so: object 'libgpuhook.so' from LD_PRELOAD")
+
+
+def test_an_unreadable_ecc_counter_with_ecc_on_is_a_warning(state, run_module):
+    state("ecc_unknown")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert not failed
+    assert res["gpus"][0]["ecc_uncorrected"] is None
+    assert set(res["gpus"][0]["unreadable"]) == {"ecc_uncorrected", "ecc_corrected"}
+    assert any("ECC is enabled but nvidia-smi could not read" in w for w in res.get("warnings", []))
+
+
+def test_a_version_mismatch_names_both_versions(state, run_module, monkeypatch, tmp_path):
+    version = tmp_path / "version"
+    # /proc/driver/nvidia/version as the real H100 guest printed it (fixtures/real/h100-580/proc_version).
+    with open(os.path.join(os.path.dirname(DOUBLE), "..", "unit", "fixtures", "real", "h100-580",
+                           "proc_version.stdout")) as f:
+        version.write_text(f.read().replace("580.159.04", "580.95.05"))
+    monkeypatch.setattr(nvidia_smi, "MODULE_VERSION_FILE", str(version))
+    state("version_mismatch")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "version_mismatch"
+    assert "kernel module is 580.95.05" in res["msg"] and "NVML library is 580.159" in res["msg"]
+    assert "reboot the guest" in res["msg"] and "reinstalling the driver does not help" in res["msg"]
