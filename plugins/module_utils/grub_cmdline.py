@@ -64,6 +64,13 @@ def validate_argument(arg, option="add"):
     return arg
 
 
+# Parameters the kernel accepts more than once, each occurrence adding (Documentation/admin-guide/
+# kernel-parameters.txt: several console= select several consoles; earlycon, memmap= regions;
+# hugepagesz=/hugepages= pairs, each hugepages= counting for the hugepagesz= before it). Adding one
+# of these adds beside the others; only an identical one already there is no change.
+MULTI_VALUED = frozenset(("console", "earlycon", "memmap", "hugepagesz", "hugepages"))
+
+
 def arg_key(arg):
     """The parameter name of an argument, normalised as the kernel compares it."""
     return arg.split("=", 1)[0].replace("-", "_")
@@ -117,6 +124,8 @@ def edit_args(args, add=(), remove=()):
     seen = {}
     for a in add:
         k = arg_key(a)
+        if k in MULTI_VALUED:
+            continue
         if k in seen:
             raise GrubCmdlineError(
                 "add: arguments %r and %r set the same parameter %r" % (seen[k], a, a.split("=", 1)[0]))
@@ -145,7 +154,14 @@ def edit_args(args, add=(), remove=()):
             drop(lambda x, r=r: REF not in x and arg_key(x) == arg_key(r))
 
     added = []
-    for a in add:
+    units = _units(add)
+    for unit in units:
+        if arg_key(unit[0]) in MULTI_VALUED:
+            if not _unit_present(new, unit):
+                new.extend(unit)
+                added.extend(unit)
+            continue
+        a = unit[0]
         if _has_value(a):
             k = arg_key(a)
             positions = [i for i, x in enumerate(new) if REF not in x and arg_key(x) == k]
@@ -169,12 +185,39 @@ def edit_args(args, add=(), remove=()):
     return new, added, removed
 
 
+def _units(add):
+    """The arguments to add, a hugepagesz= directly followed by its hugepages= kept together."""
+    units, i = [], 0
+    while i < len(add):
+        if arg_key(add[i]) == "hugepagesz" and i + 1 < len(add) and arg_key(add[i + 1]) == "hugepages":
+            units.append((add[i], add[i + 1]))
+            i += 2
+        else:
+            units.append((add[i],))
+            i += 1
+    return units
+
+
+def _unit_present(args, unit):
+    """True when ``unit`` (one argument, or a hugepagesz/hugepages pair) stands in ``args`` as given."""
+    n = len(unit)
+    for i in range(len(args) - n + 1):
+        if all(REF not in args[i + j] and _same_arg(args[i + j], unit[j]) for j in range(n)):
+            return True
+    return False
+
+
 def reboot_required(running_cmdline, add=(), remove=()):
     """True when the running kernel was not booted with the managed arguments:
     an argument of ``add`` is missing (or has another value), or one of
     ``remove`` is present."""
     running = split_kernel_args(running_cmdline or "")
-    for a in add:
+    for unit in _units(list(add)):
+        if arg_key(unit[0]) in MULTI_VALUED:
+            if not _unit_present(running, unit):
+                return True
+            continue
+        a = unit[0]
         if _has_value(a):
             same_key = [x for x in running if arg_key(x) == arg_key(a)]
             if not same_key or any(x.split("=", 1)[-1] != a.split("=", 1)[1] or not _has_value(x)
@@ -412,10 +455,26 @@ def edit_content(content, var="GRUB_CMDLINE_LINUX", add=(), remove=(), path="fil
     old_args = split_kernel_args(previous)
     new_args, added, removed = edit_args(old_args, add, remove)
     new_value = join_kernel_args(new_args)
-    if new_args == old_args:
+    # What the kernel really gets: the last assignment, the earlier ones it expands through
+    # "$VAR", and the other variable (grub-mkconfig joins GRUB_CMDLINE_LINUX and
+    # GRUB_CMDLINE_LINUX_DEFAULT). An argument to remove is taken out of the earlier assignments of
+    # the same variable; found in the other variable, it stops the edit, naming the line.
+    earlier = _expanded_through(assignments, var)
+    edits = {}
+    for a in earlier:
+        args = split_kernel_args(a.value)
+        kept, _added, gone = edit_args(args, (), remove)
+        if gone:
+            removed.extend(gone)
+            edits[a.index] = a.prefix + encode_value(join_kernel_args(kept), a.style) + a.suffix
+    _refuse_in_other_variable(lines, var, remove, path)
+    if new_args == old_args and not edits:
         return EditResult(content, False, display(previous), display(previous), [], [], False)
+    for index, line in edits.items():
+        lines[index] = line
     if last is not None:
-        lines[last.index] = last.prefix + encode_value(new_value, last.style) + last.suffix
+        if new_args != old_args:
+            lines[last.index] = last.prefix + encode_value(new_value, last.style) + last.suffix
         new_content = "".join(lines)
         appended = False
     else:
@@ -426,10 +485,35 @@ def edit_content(content, var="GRUB_CMDLINE_LINUX", add=(), remove=(), path="fil
                       [display(a) for a in added], [display(r) for r in removed], appended)
 
 
-def read_variable(content, var, path="file"):
-    """The decoded value of the effective assignment of ``var``, or None."""
-    found = find_assignments(content.splitlines(True), var, path)
-    return display(found[-1].value) if found else None
+def _refers_to(value, var):
+    """True when a decoded value expands ``$var`` or ``${var}``."""
+    return (REF + var) in value and not re.match(r"\w", value.split(REF + var, 1)[1][:1]) \
+        or (REF + "{%s}" % var) in value
+
+
+def _expanded_through(assignments, var):
+    """The earlier assignments of ``var`` that the last one still expands (``VAR="$VAR x"``)."""
+    out = []
+    i = len(assignments) - 1
+    while i > 0 and _refers_to(assignments[i].value, var):
+        i -= 1
+        out.append(assignments[i])
+    return out
+
+
+def _refuse_in_other_variable(lines, var, remove, path):
+    other = [v for v in VARIABLES if v != var][0]
+    found = find_assignments(lines, other, path)
+    if not found or not remove:
+        return
+    for a in [found[-1]] + _expanded_through(found, other):
+        _kept, _added, gone = edit_args(split_kernel_args(a.value), (), remove)
+        if gone:
+            raise GrubCmdlineError(
+                "%s: line %d sets %s with %s, which the kernel also gets (grub-mkconfig joins %s and %s): "
+                "remove it there (run this module with variable=%s), or it stays in effect; the file was "
+                "not changed" % (path, a.index + 1, other, " ".join(display(g) for g in gone), VARIABLES[0],
+                                 VARIABLES[1], other))
 
 
 def assigns_variable(content, var):

@@ -144,7 +144,7 @@ findings:
     class:
       description:
         - C(hardware), C(passthrough), C(driver), C(secure_boot), C(application), C(unknown) (an Xid
-          this collection's catalog does not know: look it up in NVIDIA's) or C(info).
+          this collection's catalog does not know, to look up in NVIDIA's) or C(info).
       type: str
     severity:
       description: C(error), C(warning) or C(info).

@@ -138,6 +138,11 @@ backup_file:
   returned: when a backup was made
   type: str
   sample: /etc/default/grub.12345.2026-11-24@19:30:00~
+target:
+  description: The file that was edited when O(path) is a symbolic link (the link is kept).
+  returned: when O(path) is a symbolic link
+  type: str
+  sample: /etc/grub-defaults/grub
 warnings:
   description: Other files that also set the variable and may override this one.
   returned: when there are any
@@ -200,6 +205,8 @@ def main():
     )
     p = module.params
     path = p["path"]
+    # A symlinked file is edited where it lives; the link stays (as lineinfile does with follow).
+    target = os.path.realpath(path)
 
     if not os.path.isfile(path):
         module.fail_json(msg="path: %s does not exist or is not a regular file; "
@@ -237,18 +244,44 @@ def main():
         res["diff"] = dict(before=content, after=result.content,
                            before_header=path, after_header=path)
 
+    if target != os.path.abspath(path):
+        res["target"] = target
+    if result.changed:
+        # Check mode says what a real run would meet: a file it cannot write fails both the same way.
+        unwritable = cannot_write(target)
+        if unwritable:
+            module.fail_json(msg=unwritable, path=path)
     if result.changed and not module.check_mode:
-        if p["backup"]:
-            res["backup_file"] = module.backup_local(path)
-        fd, tmp = tempfile.mkstemp(prefix=".grub_cmdline.", dir=os.path.dirname(os.path.abspath(path)))
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(to_bytes(result.content, errors="surrogate_or_strict"))
-            module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            if p["backup"]:
+                res["backup_file"] = module.backup_local(target)
+            write_atomically(module, target, to_bytes(result.content, errors="surrogate_or_strict"))
+        except (IOError, OSError) as e:
+            module.fail_json(msg="path: cannot write %s: %s; the file was not changed" % (target, to_native(e)),
+                             path=path)
     module.exit_json(**res)
+
+
+def cannot_write(target):
+    """Why ``target`` cannot be replaced (the module writes a temporary file beside it and
+    renames it over), or None."""
+    directory = os.path.dirname(target)
+    for what, where in (("the directory", directory), ("the file", target)):
+        if not os.access(where, os.W_OK):
+            return ("path: cannot write %s: %s %s is not writable by uid %d (run the task with "
+                    "become: true); the file was not changed" % (target, what, where, os.geteuid()))
+    return None
+
+
+def write_atomically(module, target, data):
+    fd, tmp = tempfile.mkstemp(prefix=".grub_cmdline.", dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        module.atomic_move(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 if __name__ == "__main__":

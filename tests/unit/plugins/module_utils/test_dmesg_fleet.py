@@ -242,8 +242,8 @@ GREPPED = (
 def test_an_invalid_bar_in_a_grepped_log_is_the_root_cause_and_the_probe_one_finding():
     findings = scan(GREPPED)
     assert ids(findings) == ["bar_unassigned", "probe_not_called"]
-    bar, probe = findings
-    assert bar["pci_bus_id"] == probe["pci_bus_id"] == "0000:01:00.0"
+    bar_finding, probe = findings
+    assert bar_finding["pci_bus_id"] == probe["pci_bus_id"] == "0000:01:00.0"
     assert probe["caused_by"] == "bar_unassigned" and probe["count"] == 3
     healthy, failed, msg = verdict(findings, FAIL_ON)
     assert failed and msg.startswith("GPU 0000:01:00.0's memory BARs were not assigned")

@@ -17,7 +17,6 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline im
     GrubCmdlineError,
     edit_args,
     edit_content,
-    read_variable,
     reboot_required,
     split_kernel_args,
     validate_argument,
@@ -219,11 +218,6 @@ def test_command_substitution_elsewhere_is_left_alone():
     assert edit_content(DEBIAN12, add=["iommu=pt"]).changed
 
 
-def test_read_variable():
-    assert read_variable(DEBIAN12, "GRUB_CMDLINE_LINUX_DEFAULT") == "quiet"
-    assert read_variable("", "GRUB_CMDLINE_LINUX") is None
-
-
 def test_bytes_outside_the_edited_line_survive():
     content = "# caf\udce9 latin-1 byte\r\nGRUB_CMDLINE_LINUX=\"\"\r\nX=1"
     res = edit_content(content, add=["a"])
@@ -275,3 +269,63 @@ def test_property_add_is_idempotent_sources_right_and_keeps_other_lines(before, 
     assert split_kernel_args(sourced(once.content)) == expected
     for a in add:
         assert a in expected
+
+
+# --------------------------------------------------------------- arguments given more than once
+def test_multi_valued_arguments_are_added_beside_and_identical_ones_are_no_change():
+    r = edit_content('GRUB_CMDLINE_LINUX="console=tty0 quiet"\n', add=["console=ttyS0,115200n8"])
+    assert r.changed and r.cmdline == "console=tty0 quiet console=ttyS0,115200n8" and r.removed == []
+    r2 = edit_content(r.content, add=["console=ttyS0,115200n8"])
+    assert not r2.changed
+    r = edit_content('GRUB_CMDLINE_LINUX="memmap=2G!8G"\n', add=["memmap=1G!4G"])
+    assert r.changed and r.added == ["memmap=1G!4G"]
+    # Two consoles at once, and the same parameter twice for single-valued ones is still refused.
+    r = edit_content("", add=["console=tty0", "console=ttyS0,115200n8"])
+    assert r.cmdline == "console=tty0 console=ttyS0,115200n8"
+    with pytest.raises(GrubCmdlineError):
+        edit_content("", add=["iommu=pt", "iommu=on"])
+
+
+def test_hugepage_pairs_stay_pairs():
+    content = 'GRUB_CMDLINE_LINUX="hugepagesz=1G hugepages=16"\n'
+    r = edit_content(content, add=["hugepagesz=2M", "hugepages=512"])
+    assert r.cmdline == "hugepagesz=1G hugepages=16 hugepagesz=2M hugepages=512"
+    assert not edit_content(r.content, add=["hugepagesz=2M", "hugepages=512"]).changed
+    # hugepages=16 after another hugepagesz= is not the same pair.
+    r = edit_content('GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"\n', add=["hugepagesz=1G", "hugepages=16"])
+    assert r.changed and r.cmdline.endswith("hugepagesz=1G hugepages=16")
+
+
+def test_reboot_required_for_multi_valued_arguments():
+    assert not reboot_required("ro console=tty0 console=ttyS0,115200n8", add=["console=ttyS0,115200n8"])
+    assert reboot_required("ro console=tty0", add=["console=ttyS0,115200n8"])
+
+
+# ------------------------------------------------------ removals the kernel would still see
+def test_remove_takes_the_argument_out_of_earlier_assignments_the_last_expands():
+    content = ('GRUB_CMDLINE_LINUX="nomodeset"\n'
+               '# a comment between\n'
+               'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX quiet"\n')
+    r = edit_content(content, remove=["nomodeset"])
+    assert r.changed and r.removed == ["nomodeset"]
+    assert r.content == ('GRUB_CMDLINE_LINUX=""\n# a comment between\n'
+                         'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX quiet"\n')
+    assert not edit_content(r.content, remove=["nomodeset"]).changed
+    # An earlier assignment the last one does not expand is dead: left as it is.
+    dead = 'GRUB_CMDLINE_LINUX="nomodeset"\nGRUB_CMDLINE_LINUX="quiet"\n'
+    assert not edit_content(dead, remove=["nomodeset"]).changed
+
+
+def test_remove_refuses_when_the_other_variable_has_it():
+    content = 'GRUB_CMDLINE_LINUX=""\nGRUB_CMDLINE_LINUX_DEFAULT="quiet nomodeset"\n'
+    with pytest.raises(GrubCmdlineError) as e:
+        edit_content(content, remove=["nomodeset"], path="/etc/default/grub")
+    assert str(e.value).startswith("/etc/default/grub: line 2 sets GRUB_CMDLINE_LINUX_DEFAULT with nomodeset")
+    # Through a reference too.
+    content = ('GRUB_CMDLINE_LINUX_DEFAULT="nomodeset"\n'
+               'GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT} quiet"\n')
+    with pytest.raises(GrubCmdlineError) as e:
+        edit_content(content, remove=["nomodeset"])
+    assert "line 1 sets GRUB_CMDLINE_LINUX_DEFAULT" in str(e.value)
+    # Nothing to remove anywhere: no refusal, no change.
+    assert not edit_content(content, remove=["pci=realloc"]).changed

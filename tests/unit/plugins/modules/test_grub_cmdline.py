@@ -85,3 +85,69 @@ def test_warns_about_drop_ins_that_override(tmp_path, run_module, monkeypatch):
     res, _f = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc})
     assert any("50-cloud.cfg" in w for w in res.get("warnings", []))
     assert not any("60-other.cfg" in w for w in res.get("warnings", []))
+
+
+def test_a_symlinked_file_is_edited_where_it_lives_and_the_link_kept(tmp_path, run_module):
+    grub, proc = setup(tmp_path)
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    target = real_dir / "grub"
+    os.rename(grub, str(target))
+    os.symlink(str(target), grub)
+    res, failed = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc})
+    assert not failed and res["changed"] and res["target"] == str(target)
+    assert os.path.islink(grub) and os.readlink(grub) == str(target)
+    assert 'GRUB_CMDLINE_LINUX="pci=realloc"\n' in target.read_text()
+    res, _f = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc})
+    assert not res["changed"]
+
+
+def test_an_unwritable_directory_fails_cleanly_in_check_mode_and_for_real(tmp_path, run_module, monkeypatch):
+    grub, proc = setup(tmp_path)
+    before = open(grub).read()
+    real_access = os.access
+    monkeypatch.setattr(grub_cmdline.os, "access",
+                        lambda p, mode: False if mode == os.W_OK and p == str(tmp_path) else real_access(p, mode))
+    for check in (True, False):
+        res, failed = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc,
+                                                "_ansible_check_mode": check})
+        assert failed and "exception" not in res, res
+        assert res["msg"].startswith("path: cannot write %s: the directory %s is not writable" % (grub, tmp_path))
+        assert "become: true" in res["msg"] and open(grub).read() == before
+
+
+def test_a_write_that_fails_anyway_is_a_clean_failure(tmp_path, run_module, monkeypatch):
+    grub, proc = setup(tmp_path)
+    before = open(grub).read()
+
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+    monkeypatch.setattr(grub_cmdline.tempfile, "mkstemp", refuse)
+    res, failed = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc})
+    assert failed and "exception" not in res
+    assert res["msg"].startswith("path: cannot write %s: [Errno 13] Permission denied" % grub)
+    assert open(grub).read() == before
+
+
+def test_a_second_console_is_added_beside_the_first(tmp_path, run_module):
+    grub, proc = setup(tmp_path, "ro console=tty0 console=ttyS0,115200n8\n")
+    with open(grub, "a") as f:
+        f.write('GRUB_CMDLINE_LINUX="console=tty0"\n')
+    res, failed = run_module(grub_cmdline, {"path": grub, "add": ["console=ttyS0,115200n8"], "proc_cmdline": proc})
+    assert not failed and res["changed"] and res["cmdline"] == "console=tty0 console=ttyS0,115200n8"
+    assert res["removed"] == [] and not res["reboot_required"]
+    res, _f = run_module(grub_cmdline, {"path": grub, "add": ["console=ttyS0,115200n8"], "proc_cmdline": proc})
+    assert not res["changed"]
+
+
+def test_removing_an_argument_set_in_the_other_variable_fails_naming_the_line(tmp_path, run_module):
+    grub, proc = setup(tmp_path)
+    with open(grub, "a") as f:
+        f.write('GRUB_CMDLINE_LINUX_DEFAULT="quiet nomodeset"\n')
+    before = open(grub).read()
+    res, failed = run_module(grub_cmdline, {"path": grub, "remove": ["nomodeset"], "proc_cmdline": proc})
+    assert failed and "sets GRUB_CMDLINE_LINUX_DEFAULT with nomodeset" in res["msg"]
+    assert "variable=GRUB_CMDLINE_LINUX_DEFAULT" in res["msg"] and open(grub).read() == before
+    res, failed = run_module(grub_cmdline, {"path": grub, "remove": ["nomodeset"], "proc_cmdline": proc,
+                                            "variable": "GRUB_CMDLINE_LINUX_DEFAULT"})
+    assert not failed and res["changed"] and res["cmdline"] == "quiet"
