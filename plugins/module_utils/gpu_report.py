@@ -18,7 +18,10 @@ import datetime
 import json
 import os
 import posixpath
+import re
 import tempfile
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
 
 SCHEMA = 1
 
@@ -79,26 +82,84 @@ def _result(value):
     return value
 
 
+# A guest's data is untrusted: a compromised or tenant-owned guest writes what its modules return.
+# Every text taken from it loses its control characters (C0, DEL, C1: terminal escapes, and the
+# newlines that would start a row of their own), and each value is type-checked; a guest whose data
+# is malformed gets a row saying so, and the other rows are written.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _text(value, limit=2000):
+    """A guest's value as one line of plain text (None stays None)."""
+    if value is None:
+        return None
+    text = " ".join(_CONTROL.sub(" ", str(value)).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _check_guest(guest, index):
+    """The host name of an entry (the inventory's, not the guest's): a guest entry that is no
+    dict or has no host is bad input to the report itself."""
     if not isinstance(guest, dict):
         raise ReportError("guests[%d] must be a dict, got %s" % (index, type(guest).__name__))
     host = guest.get("host")
-    if not isinstance(host, str) or not host:
-        raise ReportError("guests[%d].host must be a non-empty string" % index)
+    if not isinstance(host, str) or not host or _CONTROL.search(host):
+        raise ReportError("guests[%d].host must be a non-empty string without control characters" % index)
+    return host
+
+
+def _need(ok, field, what, value):
+    if not ok:
+        raise ReportError("%s must be %s, got %s" % (field, what, type(value).__name__))
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _check_data(guest):
+    """Raise ReportError naming the first field of the guest's data that has the wrong type."""
+    if guest.get("malformed"):
+        raise ReportError(str(guest["malformed"]))
     for key in ("kernel_args", "reboot_reasons"):
-        if guest.get(key) is not None and not isinstance(guest[key], list):
-            raise ReportError("guests[%d] (%s): %s must be a list" % (index, host, key))
+        v = guest.get(key)
+        _need(v is None or isinstance(v, list), key, "a list", v)
+        for i, item in enumerate(v or []):
+            _need(isinstance(item, str), "%s[%d]" % (key, i), "a string", item)
     for key in ("reachable", "completed", "rebooted", "reboot_required"):
         try:
             _flag(guest.get(key))
         except ReportError as e:
-            raise ReportError("guests[%d] (%s): %s: %s" % (index, host, key, e))
-    if guest.get("failure") is not None and not isinstance(guest["failure"], dict):
-        raise ReportError("guests[%d] (%s): failure must be a dict with task and msg" % (index, host))
+            raise ReportError("%s: %s" % (key, e))
+    for key in ("distribution", "cmdline", "toolkit", "error"):
+        _need(isinstance(guest.get(key), _SCALAR), key, "a string", guest.get(key))
+    failure = guest.get("failure")
+    _need(failure is None or isinstance(failure, dict), "failure", "a dict with task and msg", failure)
+    for key in ("task", "msg"):
+        _need(isinstance((failure or {}).get(key), _SCALAR), "failure.%s" % key, "a string", (failure or {}).get(key))
     for key in ("smi", "dmesg"):
-        if guest.get(key) is not None and not isinstance(guest[key], dict):
-            raise ReportError("guests[%d] (%s): %s must be a registered result (a dict)" % (index, host, key))
-    return host
+        _need(guest.get(key) is None or isinstance(guest[key], dict), key, "a registered result (a dict)", guest.get(key))
+    smi = guest.get("smi") or {}
+    for key in ("driver_version", "cuda_version", "reason", "msg"):
+        _need(isinstance(smi.get(key), _SCALAR), "smi.%s" % key, "a string", smi.get(key))
+    _need(isinstance(smi.get("gpus"), (list, type(None))), "smi.gpus", "a list", smi.get("gpus"))
+    for i, g in enumerate(smi.get("gpus") or []):
+        _need(isinstance(g, dict), "smi.gpus[%d]" % i, "a dict", g)
+        for key in ("name", "pci_bus_id", "ecc_mode"):
+            _need(isinstance(g.get(key), (str, type(None))), "smi.gpus[%d].%s" % (i, key), "a string", g.get(key))
+        for key in ("ecc_uncorrected", "ecc_corrected", "memory_total_mib"):
+            v = g.get(key)
+            _need(v is None or (isinstance(v, int) and not isinstance(v, bool)), "smi.gpus[%d].%s" % (i, key),
+                  "a number", v)
+    dmesg = guest.get("dmesg") or {}
+    _need(isinstance(dmesg.get("findings"), (list, type(None))), "dmesg.findings", "a list", dmesg.get("findings"))
+    _need(isinstance(dmesg.get("source"), _SCALAR), "dmesg.source", "a string", dmesg.get("source"))
+    for i, f in enumerate(dmesg.get("findings") or []):
+        _need(isinstance(f, dict), "dmesg.findings[%d]" % i, "a dict", f)
+        for key in ("id", "class", "severity", "summary", "pci_bus_id", "caused_by", "remediation"):
+            _need(isinstance(f.get(key), (str, type(None))), "dmesg.findings[%d].%s" % (i, key), "a string",
+                  f.get(key))
+        _need(isinstance(f.get("xid"), (int, type(None))) and not isinstance(f.get("xid"), bool),
+              "dmesg.findings[%d].xid" % i, "a number", f.get("xid"))
 
 
 def _kernel_args(guest):
@@ -107,7 +168,7 @@ def _kernel_args(guest):
     words = cmdline.split() if isinstance(cmdline, str) and cmdline.strip() else None
     out = []
     for arg in guest.get("kernel_args") or []:
-        out.append({"arg": arg, "in_effect": None if words is None else arg in words})
+        out.append({"arg": _text(arg), "in_effect": None if words is None else arg in words})
     return out
 
 
@@ -125,9 +186,8 @@ def _findings(dmesg):
     for f in (dmesg or {}).get("findings") or []:
         if f.get("severity") == "info":
             continue
-        item = {"id": f.get("id"), "class": f.get("class"), "severity": f.get("severity"),
-                "summary": f.get("summary"), "pci_bus_id": f.get("pci_bus_id"),
-                "caused_by": f.get("caused_by"), "remediation": f.get("remediation")}
+        keys = ("id", "class", "severity", "summary", "pci_bus_id", "caused_by", "remediation")
+        item = dict((k, _text(f.get(k))) for k in keys)
         if f.get("id") == "xid":
             item["xid"] = f.get("xid")
         out.append(item)
@@ -137,15 +197,15 @@ def _findings(dmesg):
 def _gpus(smi):
     out = []
     for g in (smi or {}).get("gpus") or []:
-        out.append({"name": g.get("name"), "pci_bus_id": g.get("pci_bus_id"), "ecc_mode": g.get("ecc_mode"),
+        out.append({"name": _text(g.get("name")), "pci_bus_id": _text(g.get("pci_bus_id")),
+                    "ecc_mode": _text(g.get("ecc_mode")),
                     "ecc_uncorrected": g.get("ecc_uncorrected"), "ecc_corrected": g.get("ecc_corrected"),
                     "memory_total_mib": g.get("memory_total_mib")})
     return out
 
 
 def _first_line(text, limit=300):
-    text = " ".join(str(text or "").split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return _text(text or "", limit)
 
 
 def _name(finding):
@@ -197,28 +257,48 @@ def judge(row, guest):
 
 
 def build_row(guest, index=0):
-    """One guest's row of the report."""
+    """One guest's row of the report; a guest whose data is malformed gets a row that says so."""
     host = _check_guest(guest, index)
+    try:
+        _check_data(guest)
+    except ReportError as e:
+        return malformed_row(host, _text(e))
     smi = _result(guest.get("smi"))
     dmesg = _result(guest.get("dmesg"))
     row = {
         "host": host,
-        "distribution": guest.get("distribution"),
+        "distribution": _text(guest.get("distribution")),
         "gpus": _gpus(smi),
-        "driver_version": (smi or {}).get("driver_version"),
-        "cuda_version": (smi or {}).get("cuda_version"),
+        "driver_version": _text((smi or {}).get("driver_version")),
+        "cuda_version": _text((smi or {}).get("cuda_version")),
         # nvidia_smi returns a reason only when it fails.
         "smi": None if smi is None else ("failed" if smi.get("reason") or smi.get("failed") else "healthy"),
-        "smi_reason": (smi or {}).get("reason"),
-        "smi_msg": (smi or {}).get("msg"),
+        "smi_reason": _text((smi or {}).get("reason")),
+        "smi_msg": _text((smi or {}).get("msg")),
         "kernel_args": _kernel_args(guest),
         "reboot": _reboot(guest),
-        "dmesg": None if dmesg is None else (dmesg.get("source") or "read"),
+        "dmesg": None if dmesg is None else (_text(dmesg.get("source")) or "read"),
         "findings": _findings(dmesg),
-        "toolkit": guest.get("toolkit"),
+        "toolkit": _text(guest.get("toolkit")),
     }
-    row["status"], row["status_reason"] = judge(row, guest)
+    row["status"], row["status_reason"] = judge(row, dict(guest, error=_text(guest.get("error")),
+                                                          failure=_clean_failure(guest.get("failure"))))
     return row
+
+
+def _clean_failure(failure):
+    if not isinstance(failure, dict):
+        return failure
+    return dict(failure, task=_text(failure.get("task")), msg=_text(failure.get("msg")))
+
+
+def malformed_row(host, why):
+    """The row of a guest whose data the report cannot use."""
+    return {"host": host, "distribution": None, "gpus": [], "driver_version": None, "cuda_version": None,
+            "smi": None, "smi_reason": None, "smi_msg": None, "kernel_args": [], "reboot": "unknown",
+            "dmesg": None, "findings": [], "toolkit": None, "status": "misconfigured",
+            "status_reason": "the guest's data for the report is malformed (%s); check the guest, it may "
+                             "have been tampered with" % why}
 
 
 def build(guests):
@@ -241,8 +321,35 @@ def _summary_line(summary, total):
     return "%d guest%s: %s" % (total, "" if total == 1 else "s", ", ".join(parts) or "none")
 
 
+# Underscores between letters or digits start no emphasis (x86_64, nvidia_driver); others do.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
 def _md(text):
-    return ("" if text is None else str(text)).replace("|", "\\|").replace("\n", " ")
+    """Text of a guest as literal Markdown: no emphasis, code, links, images, tables or HTML it
+    could start (CommonMark: any ASCII punctuation may be backslash-escaped; HTML is written as
+    entities), and no bare URL for GFM to autolink."""
+    text = "" if text is None else " ".join(_CONTROL.sub(" ", str(text)).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("://", "\\://").replace("www.", "www\\.")
+
+
+# What the collection's own catalog says to do: rendered as written (its code spans included);
+# any other remediation text from a guest is escaped like the rest.
+_TRUSTED_REMEDIATIONS = frozenset([s["remediation"] for s in SIGNATURES] + [x[3] for x in XIDS.values()])
+
+
+_SAFE_ID = re.compile(r"^(?:[a-z][a-z0-9_]*|xid \d+)$")
+
+
+def _code(name):
+    """A finding's id as code when it is an id (lower-case letters, digits, '_'), else escaped text."""
+    return "`%s`" % name if _SAFE_ID.match(name or "") else _md(name)
+
+
+def _remedy(text):
+    return text if text in _TRUSTED_REMEDIATIONS else _md(text)
 
 
 def _ecc(g):
@@ -291,17 +398,17 @@ def markdown(rows, summary, generated, playbook):
                 (_finding_ids(r) or ("none" if r["dmesg"] else "not read")) if first else "")))
     out.append("")
     for r in rows:
-        out += ["## %s: %s" % (r["host"], r["status"]), "", _sentence(r["status_reason"])]
+        out += ["## %s: %s" % (_md(r["host"]), r["status"]), "", _md(_sentence(r["status_reason"]))]
         if r["smi_reason"] and r["smi_msg"] and r["smi_msg"] not in r["status_reason"]:
-            out += ["", "nvidia-smi (%s): %s" % (r["smi_reason"], r["smi_msg"])]
+            out += ["", "nvidia-smi (%s): %s" % (_md(r["smi_reason"]), _md(r["smi_msg"]))]
         if r["findings"]:
             out.append("")
         for f in r["findings"]:
-            line = "- `%s` (%s, %s%s): %s." % (
-                _name(f), f["class"], f["severity"], ", caused by %s" % f["caused_by"] if f.get("caused_by") else "",
-                f["summary"])
+            line = "- %s (%s, %s%s): %s." % (
+                _code(_name(f)), _md(f["class"]), _md(f["severity"]),
+                ", caused by %s" % _md(f["caused_by"]) if f.get("caused_by") else "", _md(f["summary"]))
             if f.get("remediation"):
-                line += " What to do: %s" % f["remediation"]
+                line += " What to do: %s" % _remedy(f["remediation"])
             out.append(line)
         out.append("")
     return "\n".join(out)
@@ -348,6 +455,7 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     known); a guest that is not (it stopped answering during the run) or that recorded a
     failure (passthrough_failure) did not reach the end of the run."""
     hv = hv or {}
+    malformed = None
     setup = hv.get("passthrough_setup") or {}
     probe = _ran(probe)
     setup_unreachable = bool(isinstance(setup, dict) and setup.get("unreachable"))
@@ -360,7 +468,7 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         try:
             cmdline = base64.b64decode(proc["content"]).decode("utf-8", "replace")
         except (binascii.Error, TypeError, ValueError):
-            raise ReportError("%s: nvidia_driver_proc_cmdline.content is not base64" % host)
+            malformed = "nvidia_driver_proc_cmdline.content is not base64"
     kernel_args = hv.get("nvidia_driver_kernel_args_managed")
     if kernel_args is None:
         kernel_args = hv.get("nvidia_driver_kernel_args") or []
@@ -379,7 +487,8 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "rebooted": hv.get("nvidia_driver_rebooted", False),
         "reboot_required": hv.get("nvidia_driver_reboot_required"),
         "reboot_reasons": list(hv.get("nvidia_driver_reboot_reasons") or []),
-        "toolkit": posixpath.basename(home.rstrip("/")) or None,
+        "toolkit": posixpath.basename(home.rstrip("/")) or None if isinstance(home, str) else home,
+        "malformed": malformed,
     }
 
 

@@ -79,8 +79,8 @@ def test_guests_given_directly(tmp_path):
     ({"dest": "DEST"}, "one of the following is required: guests, hosts"),
     ({"guests": [], "hosts": ["a"], "dest": "DEST"}, "mutually exclusive: guests|hosts"),
     ({"hosts": ["nobody"], "dest": "DEST"}, "hosts: nobody not in the inventory; no report written"),
-    ({"guests": [{"host": "x", "kernel_args": "pci=realloc"}], "dest": "DEST"},
-     "guests: guests[0] (x): kernel_args must be a list; no report written"),
+    ({"guests": [{"kernel_args": "pci=realloc"}], "dest": "DEST"},
+     "guests: guests[0].host must be a non-empty string without control characters; no report written"),
     ({"guests": [], "dest": "DEST", "formats": ["html"]}, "formats"),
     ({"guests": [], "dest": "DEST", "mode": "rw"}, "mode must be an octal string"),
 ])

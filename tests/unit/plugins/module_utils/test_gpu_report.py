@@ -124,10 +124,7 @@ def test_booleans_rendered_as_text_by_older_ansible():
     ("gpu-1", "guests must be a list"),
     ([["gpu-1"]], "guests[0] must be a dict"),
     ([{"reachable": True}], "guests[0].host must be a non-empty string"),
-    ([{"host": "g", "kernel_args": "pci=realloc"}], "guests[0] (g): kernel_args must be a list"),
-    ([{"host": "g", "smi": "ok"}], "guests[0] (g): smi must be a registered result"),
-    ([{"host": "g", "failure": "boom"}], "guests[0] (g): failure must be a dict"),
-    ([{"host": "g", "reachable": "maybe"}], "guests[0] (g): reachable: 'maybe' is not a boolean"),
+    ([{"host": "g\n| forged | ok |"}], "guests[0].host must be a non-empty string without control characters"),
     ([{"host": "g"}, {"host": "g"}], "guest g is listed twice"),
 ])
 def test_bad_input_names_the_guest_and_field(guests, message):
@@ -285,10 +282,11 @@ def test_inventory_kernel_args_when_the_role_did_not_run():
     assert R.guest_from_hostvars("gpu-1", hv)["kernel_args"] == ["iommu=pt"]
 
 
-def test_a_command_line_that_is_not_base64_names_the_guest():
-    with pytest.raises(R.ReportError) as e:
-        R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_proc_cmdline={"content": "not base64!"}))
-    assert str(e.value) == "gpu-1: nvidia_driver_proc_cmdline.content is not base64"
+def test_a_command_line_that_is_not_base64_makes_that_guests_row_malformed():
+    guest = R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_proc_cmdline={"content": "not base64!"}))
+    row = R.build_row(guest)
+    assert row["status"] == "misconfigured"
+    assert "malformed (nvidia_driver_proc_cmdline.content is not base64)" in row["status_reason"]
 
 
 def test_render_plan_and_write(tmp_path):
@@ -336,3 +334,87 @@ def test_parse_mode_refuses(mode, message):
     with pytest.raises(R.ReportError) as e:
         R.parse_mode(mode)
     assert message in str(e.value)
+
+
+# ------------------------------------------------------------ a guest's data is untrusted
+# What a compromised or tenant-owned guest can put into the results its modules return.
+@pytest.mark.parametrize("kw, field", [
+    ({"kernel_args": "pci=realloc"}, "kernel_args must be a list, got str"),
+    ({"kernel_args": [["pci=realloc"]]}, "kernel_args[0] must be a string, got list"),
+    ({"reboot_reasons": "driver"}, "reboot_reasons must be a list, got str"),
+    ({"smi": "ok"}, "smi must be a registered result (a dict), got str"),
+    ({"failure": "boom"}, "failure must be a dict with task and msg, got str"),
+    ({"failure": {"task": ["t"], "msg": "m"}}, "failure.task must be a string, got list"),
+    ({"reachable": "maybe"}, "reachable: 'maybe' is not a boolean"),
+    ({"distribution": {"name": "Debian"}}, "distribution must be a string, got dict"),
+    ({"smi": {"gpus": "H100"}}, "smi.gpus must be a list, got str"),
+    ({"smi": {"gpus": ["H100"]}}, "smi.gpus[0] must be a dict, got str"),
+    ({"smi": {"gpus": [{"name": ["H100"]}]}}, "smi.gpus[0].name must be a string, got list"),
+    ({"smi": {"gpus": [{"name": "H100", "ecc_uncorrected": "0"}]}}, "smi.gpus[0].ecc_uncorrected must be a number"),
+    ({"smi": {"driver_version": {"v": 1}}}, "smi.driver_version must be a string, got dict"),
+    ({"dmesg": {"findings": "none"}}, "dmesg.findings must be a list, got str"),
+    ({"dmesg": {"findings": [{"id": "xid", "xid": "140"}]}}, "dmesg.findings[0].xid must be a number, got str"),
+    ({"dmesg": {"findings": [{"summary": {"x": 1}}]}}, "dmesg.findings[0].summary must be a string, got dict"),
+])
+def test_malformed_data_gives_that_guest_a_row_saying_so_and_the_others_are_written(kw, field):
+    rows, summary = R.build([healthy_guest("gpu-ok"), healthy_guest("gpu-bad", **kw)])
+    by = dict((r["host"], r) for r in rows)
+    assert by["gpu-ok"]["status"] == "ok"
+    assert by["gpu-bad"]["status"] == "misconfigured"
+    assert by["gpu-bad"]["status_reason"].startswith("the guest's data for the report is malformed (%s" % field)
+    assert summary["ok"] == 1 and summary["misconfigured"] == 1
+    md = R.markdown(rows, summary, "now", "site.yml")
+    assert "## gpu-bad: misconfigured" in md and "## gpu-ok: ok" in md
+
+
+HOSTILE = ("x\x1b[31mHOSTILEMARK\x1b[0m\x07\u009b2J\n| gpu-forged | ok | [click](https://evil.example/) "
+           "<b>bold</b> `code` **strong** _em_ ~~s~~ www.evil.example &amp;")
+
+
+def hostile_guest():
+    smi = real_result("nvidia_smi.out")
+    smi["gpus"][0]["name"] = HOSTILE
+    smi["gpus"][0]["pci_bus_id"] = HOSTILE
+    smi["driver_version"] = HOSTILE
+    smi["cuda_version"] = HOSTILE
+    dmesg = {"source": HOSTILE, "findings": [{
+        "id": HOSTILE, "class": HOSTILE, "severity": "error", "summary": HOSTILE, "pci_bus_id": HOSTILE,
+        "caused_by": HOSTILE, "remediation": HOSTILE}]}
+    return healthy_guest("gpu-evil", smi=smi, dmesg=dmesg, distribution=HOSTILE, kernel_args=[HOSTILE],
+                         toolkit=HOSTILE, completed=False, failure={"task": HOSTILE, "msg": HOSTILE})
+
+
+def test_hostile_text_in_every_field_is_stripped_of_control_characters():
+    rows, summary = R.build([hostile_guest(), healthy_guest("gpu-ok")])
+    blob = json.dumps(rows)
+    for bad in ("\\u001b", "\\u0007", "\\u009b", "\\n"):
+        assert bad not in blob, bad
+    table = "\n".join(R.table(rows, summary))
+    assert "\x1b" not in table and "\x07" not in table and "\x9b" not in table
+    assert len(R.table(rows, summary)) == 4  # header, two guests, the summary line: no forged line
+
+
+def test_hostile_text_is_literal_in_the_markdown():
+    rows, summary = R.build([hostile_guest(), healthy_guest("gpu-ok")])
+    md = R.markdown(rows, summary, "now", "site.yml")
+    table_rows = [line for line in md.splitlines() if line.startswith("| ")]
+    # The header and one row per GPU: the newline and the pipes of the hostile text made no row.
+    assert len(table_rows) == 3 and not any(line.startswith("| gpu-forged") for line in md.splitlines())
+    for line in md.splitlines():
+        if "HOSTILEMARK" not in line:
+            continue
+        assert "<b>" not in line and "&lt;b&gt;" in line
+        assert "[click]" not in line and "\\[click\\]" in line
+        assert "https://" not in line and "www.evil" not in line
+        assert "`code`" not in line and "**strong**" not in line and " _em_ " not in line and "~~s~~" not in line
+        assert "&amp;amp;" in line
+    # The hostile id is not put in a code span; a real id still is.
+    assert "- `xid 140`" not in md
+    assert any(line.startswith("- x") and "\\`code\\`" in line for line in md.splitlines())
+
+
+def test_remediations_of_the_catalog_keep_their_code_spans_and_forged_ones_do_not():
+    row = R.build_row(healthy_guest(dmesg=real_result("dmesg_check.out")))
+    assert R._remedy(R.SIGNATURES[0]["remediation"]) == R.SIGNATURES[0]["remediation"]
+    assert R._remedy("run `rm -rf /` | tee") == "run \\`rm -rf /\\` \\| tee"
+    assert row["status"] == "ok"

@@ -41,10 +41,19 @@ def test_check_mode_writes_nothing_and_diff_shows_the_file(run_module, tmp_path)
 
 def test_bad_guest_fails_naming_it_and_writes_nothing(run_module, tmp_path):
     dest = tmp_path / "r"
+    res, failed = run_module(gpu_report, {"guests": GUESTS + [{"kernel_args": "pci=realloc"}], "dest": str(dest)})
+    assert failed and res["msg"] == "guests: guests[2].host must be a non-empty string without control " \
+                                    "characters; no report written"
+    assert not dest.exists()
+
+
+def test_a_guest_with_malformed_data_gets_its_row_and_the_report_is_written(run_module, tmp_path):
+    dest = tmp_path / "r"
     res, failed = run_module(gpu_report, {"guests": GUESTS + [{"host": "x", "kernel_args": "pci=realloc"}],
                                           "dest": str(dest)})
-    assert failed and res["msg"] == "guests: guests[2] (x): kernel_args must be a list; no report written"
-    assert not dest.exists()
+    assert not failed and (dest / "gpu-report.md").exists()
+    row = [r for r in res["rows"] if r["host"] == "x"][0]
+    assert row["status"] == "misconfigured" and "kernel_args must be a list" in row["status_reason"]
 
 
 def test_dest_that_is_a_file_is_refused(run_module, tmp_path):
