@@ -4,8 +4,35 @@
 import os
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(ROOT, ".collections")
 if os.path.isdir(COLLECTIONS) and COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures")
+
+
+def _tree_texts():
+    """(path relative to the root, text) of every file git tracks or would track (not ignored),
+    links and undecodable files left out."""
+    import subprocess
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    texts = []
+    for rel in out.splitlines():
+        path = os.path.join(ROOT, rel)
+        if rel.startswith(".collections/") or not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                texts.append((rel, f.read()))
+        except UnicodeDecodeError:
+            continue
+    return texts
+
+
+@pytest.fixture(scope="session")
+def tree_texts():
+    """The tree's text files, for tests that scan the whole tree for forbidden patterns."""
+    return _tree_texts()

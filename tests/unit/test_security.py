@@ -7,7 +7,6 @@ __metaclass__ = type
 
 import os
 import re
-import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FORBIDDEN = [
@@ -22,26 +21,11 @@ FORBIDDEN = [
 THIS = os.path.abspath(__file__)
 
 
-def tracked_files():
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
-    for rel in out.splitlines():
-        path = os.path.join(ROOT, rel)
-        # Prose may name what is forbidden; code, YAML and scripts may not use it.
-        if rel.startswith(("tests/unit/fixtures/", ".collections/")) or rel.endswith(".md") \
-                or os.path.abspath(path) == THIS:
-            continue
-        if os.path.isfile(path) and not os.path.islink(path):
-            yield rel, path
-
-
-def test_no_way_around_signatures_in_the_tree():
+def test_no_way_around_signatures_in_the_tree(tree_texts):
     found = []
-    for rel, path in tracked_files():
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except UnicodeDecodeError:
+    for rel, text in tree_texts:
+        # Prose may name what is forbidden; code, YAML and scripts may not use it.
+        if rel.startswith("tests/unit/fixtures/") or rel.endswith(".md") or os.path.join(ROOT, rel) == THIS:
             continue
         for rx, what in FORBIDDEN:
             for m in rx.finditer(text):
