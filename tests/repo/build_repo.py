@@ -129,6 +129,10 @@ def packages():
     pk.append(("cuda", t, "amd64",
                {"Depends": "cuda-drivers (>= 580), cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA meta-package"},
                {}))
+    # Not one of NVIDIA's packages: a Debian package name at a higher version than Debian's,
+    # standing for any Debian package whose name NVIDIA's repository might carry. The apt pin
+    # must keep Debian's (molecule default verifies `apt-cache policy pciutils`).
+    pk.append(("pciutils", "1:99.0-1", "amd64", {"Description": "PROBE of the apt pin (not NVIDIA's)"}, {}))
     return pk
 
 
@@ -186,9 +190,62 @@ def ensure_key(keys_dir, dist_dir, uid):
     return home, fpr
 
 
+RFC9580_V6 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "fixtures", "openpgp",
+                          "rfc9580-v6-certificate.asc")
+
+
+def hostile_keys(nvidia_home, nvidia_fpr, work, dest):
+    """Key files that must not be trusted in place of NVIDIA's key (the bad_key scenario and the
+    unit tests of module_utils/openpgp.py serve or read them):
+
+    subkey-attack.pub  an attacker's primary key that carries NVIDIA's (test) key as a subkey.
+                       An attacker needs no secret of NVIDIA's for this with an encryption
+                       subkey; here gpg attaches the key by its keygrip with the key's own
+                       creation time (--faked-system-time), so the subkey's fingerprint is
+                       NVIDIA's, and `gpg --show-keys` lists it with the others.
+    two-primaries.pub  NVIDIA's key and another primary key in one armored block.
+    binary.pub         NVIDIA's key, not armored.
+    v6.pub             a v6 certificate (RFC 9580 A.3).
+    Returns {file name: the attacker's or other primary fingerprint}."""
+    os.makedirs(dest, exist_ok=True)
+    attacker = os.path.join(work, "attacker")
+    shutil.rmtree(attacker, ignore_errors=True)
+    os.makedirs(attacker, mode=0o700)
+    quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    g = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+    run(g + ["--homedir", attacker, "--quick-gen-key", "passthrough.nvidia TEST attacker <attacker@localhost>",
+             "ed25519", "sign", "never"], **quiet)
+    out = run(["gpg", "--homedir", attacker, "--batch", "--with-colons", "--fingerprint", "-K"],
+              capture_output=True, text=True).stdout
+    attacker_fpr = [ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr:")][0]
+    secret = run(g + ["--homedir", nvidia_home, "--export-secret-keys", nvidia_fpr], capture_output=True).stdout
+    run(g + ["--homedir", attacker, "--import"], input=secret, **quiet)
+    colons = run(["gpg", "--homedir", attacker, "--batch", "--with-colons", "--with-keygrip", "-K", nvidia_fpr],
+                 capture_output=True, text=True).stdout
+    grip = [ln.split(":")[9] for ln in colons.splitlines() if ln.startswith("grp:")][0]
+    created = [ln.split(":")[5] for ln in colons.splitlines() if ln.startswith("sec:")][0]
+    run(g + ["--homedir", attacker, "--faked-system-time", created + "!", "--expert", "--command-fd", "0",
+             "--edit-key", attacker_fpr], input=("addkey\n13\n%s\nQ\n0\nsave\n" % grip).encode(), **quiet)
+    files = {
+        "subkey-attack.pub": run(["gpg", "--homedir", attacker, "--batch", "--armor", "--export", attacker_fpr],
+                                 capture_output=True).stdout,
+        "two-primaries.pub": run(["gpg", "--homedir", attacker, "--batch", "--armor", "--export", nvidia_fpr,
+                                  attacker_fpr], capture_output=True).stdout,
+        "binary.pub": run(["gpg", "--homedir", nvidia_home, "--batch", "--export", nvidia_fpr],
+                          capture_output=True).stdout,
+        "v6.pub": open(RFC9580_V6, "rb").read(),
+    }
+    # Two primaries in one block: gpg exports the attacker's copy of NVIDIA's key with the
+    # attacker's subkey gone, so the block holds NVIDIA's primary first, then the attacker's.
+    for name, data in files.items():
+        with open(os.path.join(dest, name), "wb") as f:
+            f.write(data)
+    return {"subkey-attack.pub": attacker_fpr, "two-primaries.pub": attacker_fpr}
+
+
 def main(out):
     recipe = hashlib.sha256()
-    for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner")):
+    for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner"), RFC9580_V6):
         recipe.update(open(p, "rb").read())
     stamp = os.path.join(out, "recipe")
     keys_dir = os.path.join(out, "keys")
@@ -228,6 +285,12 @@ def main(out):
         run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
         run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
         print("build_repo: %s signed by %s" % (repo, fpr))
+        if dist_dir == "debian12":
+            work = tempfile.mkdtemp()
+            try:
+                hostile_keys(home, fpr, work, os.path.join(repos, "hostile"))
+            finally:
+                shutil.rmtree(work)
     with open(stamp, "w") as f:
         f.write(recipe.hexdigest())
 
