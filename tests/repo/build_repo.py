@@ -213,17 +213,19 @@ def hostile_keys(nvidia_home, nvidia_fpr, work, dest):
     os.makedirs(attacker, mode=0o700)
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     g = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
-    run(g + ["--homedir", attacker, "--quick-gen-key", "passthrough.nvidia TEST attacker <attacker@localhost>",
-             "ed25519", "sign", "never"], **quiet)
-    out = run(["gpg", "--homedir", attacker, "--batch", "--with-colons", "--fingerprint", "-K"],
-              capture_output=True, text=True).stdout
-    attacker_fpr = [ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr:")][0]
     secret = run(g + ["--homedir", nvidia_home, "--export-secret-keys", nvidia_fpr], capture_output=True).stdout
     run(g + ["--homedir", attacker, "--import"], input=secret, **quiet)
     colons = run(["gpg", "--homedir", attacker, "--batch", "--with-colons", "--with-keygrip", "-K", nvidia_fpr],
                  capture_output=True, text=True).stdout
     grip = [ln.split(":")[9] for ln in colons.splitlines() if ln.startswith("grp:")][0]
     created = [ln.split(":")[5] for ln in colons.splitlines() if ln.startswith("sec:")][0]
+    # The attacker's key is older than NVIDIA's: gpg will not bind a subkey at a time before
+    # its primary key existed.
+    run(g + ["--homedir", attacker, "--faked-system-time", "%d!" % (int(created) - 3600), "--quick-gen-key",
+             "passthrough.nvidia TEST attacker <attacker@localhost>", "ed25519", "sign", "never"], **quiet)
+    out = run(["gpg", "--homedir", attacker, "--batch", "--with-colons", "--fingerprint", "-K",
+               "attacker@localhost"], capture_output=True, text=True).stdout
+    attacker_fpr = [ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr:")][0]
     run(g + ["--homedir", attacker, "--faked-system-time", created + "!", "--expert", "--command-fd", "0",
              "--edit-key", attacker_fpr], input=("addkey\n13\n%s\nQ\n0\nsave\n" % grip).encode(), **quiet)
     files = {
