@@ -30,7 +30,7 @@ author:
 options:
   path:
     description:
-      - The GRUB defaults file to edit. It must exist; the module never creates it.
+      - The GRUB defaults file to edit. It must exist, unless O(create) is set.
       - A drop-in such as C(/etc/default/grub.d/90-passthrough.cfg) is sourced after
         C(/etc/default/grub); assign C(GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX") in it first to extend
         the packaged value rather than replace it.
@@ -57,6 +57,18 @@ options:
     type: list
     elements: str
     default: []
+  create:
+    description:
+      - Create O(path) when it does not exist, from O(initial_content), then edit it; check and diff mode
+        show the whole new file. Its directory must exist.
+    type: bool
+    default: false
+  initial_content:
+    description:
+      - With O(create), what a new file starts with, before the arguments are added (a drop-in's header
+        and C(GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX"), say). New files get mode C(0644).
+    type: str
+    default: ""
   backup:
     description: Keep a timestamped copy of the file before changing it, as M(ansible.builtin.lineinfile) does.
     type: bool
@@ -199,6 +211,8 @@ def main():
             add=dict(type="list", elements="str", default=[]),
             remove=dict(type="list", elements="str", default=[]),
             backup=dict(type="bool", default=False),
+            create=dict(type="bool", default=False),
+            initial_content=dict(type="str", default=""),
             proc_cmdline=dict(type="path", default="/proc/cmdline"),
         ),
         supports_check_mode=True,
@@ -208,11 +222,14 @@ def main():
     # A symlinked file is edited where it lives; the link stays (as lineinfile does with follow).
     target = os.path.realpath(path)
 
-    if not os.path.isfile(path):
-        module.fail_json(msg="path: %s does not exist or is not a regular file; "
-                             "this module never creates it" % path, path=path)
+    exists = os.path.lexists(path)
+    if not exists and not p["create"]:
+        module.fail_json(msg="path: %s does not exist; this module creates it only with create: true" % path,
+                         path=path)
+    if exists and not os.path.isfile(path):
+        module.fail_json(msg="path: %s is not a regular file" % path, path=path)
     try:
-        content = _read(path)
+        content = _read(path) if exists else p["initial_content"]
         result = edit_content(content, p["variable"], p["add"], p["remove"], path=path)
     except GrubCmdlineError as e:
         module.fail_json(msg=to_native(e), path=path)
@@ -227,7 +244,7 @@ def main():
     reboot = reboot_required(running, p["add"], p["remove"]) if running is not None else False
 
     res = dict(
-        changed=result.changed,
+        changed=result.changed or not exists,
         path=path,
         cmdline=result.cmdline,
         previous=result.previous,
@@ -246,16 +263,19 @@ def main():
 
     if target != os.path.abspath(path):
         res["target"] = target
-    if result.changed:
+    if result.changed or not exists:
         # Check mode says what a real run would meet: a file it cannot write fails both the same way.
-        unwritable = cannot_write(target)
+        unwritable = cannot_write(target) if exists else (
+            None if os.access(os.path.dirname(target) or ".", os.W_OK) else
+            "path: cannot create %s: the directory %s is missing or not writable by uid %d (run the task with "
+            "become: true); nothing was written" % (target, os.path.dirname(target), os.geteuid()))
         if unwritable:
             module.fail_json(msg=unwritable, path=path)
-    if result.changed and not module.check_mode:
+    if (result.changed or not exists) and not module.check_mode:
         try:
-            if p["backup"]:
+            if p["backup"] and exists:
                 res["backup_file"] = module.backup_local(target)
-            write_atomically(module, target, to_bytes(result.content, errors="surrogate_or_strict"))
+            write_atomically(module, target, to_bytes(result.content, errors="surrogate_or_strict"), exists)
         except (IOError, OSError) as e:
             module.fail_json(msg="path: cannot write %s: %s; the file was not changed" % (target, to_native(e)),
                              path=path)
@@ -273,12 +293,15 @@ def cannot_write(target):
     return None
 
 
-def write_atomically(module, target, data):
+def write_atomically(module, target, data, exists=True):
     fd, tmp = tempfile.mkstemp(prefix=".grub_cmdline.", dir=os.path.dirname(target))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         module.atomic_move(tmp, target)
+        if not exists:
+            # atomic_move gives a new file the umask's mode; a GRUB default is 0644, root's.
+            os.chmod(target, 0o644)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

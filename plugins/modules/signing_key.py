@@ -24,9 +24,11 @@ author:
   - passthrough.nvidia maintainers (@passthrough-nvidia)
 options:
   src:
-    description: The downloaded key file on the guest (it is only read).
+    description:
+      - A downloaded key file on the guest (it is only read).
+      - One of O(src) and O(url) is required; with O(url) the module downloads the key itself, into
+        memory (no staging file, and check mode can verify the key too).
     type: path
-    required: true
   fingerprint:
     description: The pinned full fingerprint (40 hex digits for a v4 key, 64 for v6); blanks are ignored.
     type: str
@@ -40,8 +42,20 @@ options:
     type: raw
     default: "0644"
   url:
-    description: Where the key was downloaded from, for the messages and the C(http) warning.
+    description:
+      - Where the key comes from. Without O(src) the module downloads it (certificates are checked);
+        with O(src), it is only named in the messages and the C(http) warning.
     type: str
+  url_username:
+    description: User name for the download (kept out of the messages).
+    type: str
+  url_password:
+    description: Password for the download.
+    type: str
+  timeout:
+    description: Seconds the download may take.
+    type: int
+    default: 30
   repository_url:
     description: The repository the key signs, for the C(http) warning.
     type: str
@@ -54,22 +68,21 @@ attributes:
     support: full
 notes:
   - The file at O(dest) is written atomically, owned by root, and left unchanged when it already holds
-    exactly the verified key.
+    exactly the verified key; its directory is created (0755) when missing, after the key was verified.
 """
 
 EXAMPLES = r"""
-- name: Download NVIDIA's key to a staging file
-  ansible.builtin.get_url:
-    url: https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/3bf863cc.pub
-    dest: /var/lib/passthrough-nvidia/keys/debian12.key
-    mode: "0600"
-
-- name: Install it only if its primary key is NVIDIA's
+- name: Download NVIDIA's key and install it only if its primary key is NVIDIA's
   passthrough.nvidia.signing_key:
-    src: /var/lib/passthrough-nvidia/keys/debian12.key
+    url: https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/3bf863cc.pub
     fingerprint: EB693B3035CD5710E231E123A4B469963BF863CC
     dest: /etc/apt/keyrings/nvidia-cuda.asc
-    url: https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/3bf863cc.pub
+
+- name: A key file already on the guest
+  passthrough.nvidia.signing_key:
+    src: /root/mirror-key.asc
+    fingerprint: EB693B3035CD5710E231E123A4B469963BF863CC
+    dest: /etc/apt/keyrings/mirror.asc
 """
 
 RETURN = r"""
@@ -88,7 +101,9 @@ dest:
   returned: success
   type: str
 reason:
-  description: Why the key was refused (the message says it in words).
+  description:
+    - Why the module failed (the message says it in words); C(not_pinned) when the key was refused,
+      C(download_failed), C(bad_fingerprint), C(trusted_gpg_d), C(unreadable), C(unwritable).
   returned: on failure
   type: str
   sample: not_pinned
@@ -99,6 +114,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.urls import fetch_url
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.openpgp import (
     KeyRejected,
@@ -119,16 +135,37 @@ def http_warnings(url, repository_url):
     return out
 
 
+MAX_KEY_BYTES = 1024 * 1024
+
+
+def download(module, url):
+    """The key's bytes from ``url`` (at most MAX_KEY_BYTES), or fail naming the URL."""
+    module.params["force_basic_auth"] = bool(module.params.get("url_username"))
+    resp, info = fetch_url(module, url, timeout=module.params["timeout"])
+    if info.get("status") != 200 or resp is None:
+        module.fail_json(msg="Cannot download the CUDA repository key %s: %s" % (url, info.get("msg") or info.get("status")),
+                         reason="download_failed", status=info.get("status"))
+    data = resp.read(MAX_KEY_BYTES + 1)
+    if len(data) > MAX_KEY_BYTES:
+        module.fail_json(msg="The key at %s is larger than %d bytes: not a repository key." % (url, MAX_KEY_BYTES),
+                         reason="not_pinned")
+    return data
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            src=dict(type="path", required=True),
+            src=dict(type="path"),
             fingerprint=dict(type="str", required=True),
             dest=dict(type="path", required=True),
             mode=dict(type="raw", default="0644"),
             url=dict(type="str"),
+            url_username=dict(type="str"),
+            url_password=dict(type="str", no_log=True),
+            timeout=dict(type="int", default=30),
             repository_url=dict(type="str"),
         ),
+        required_one_of=[("src", "url")],
         supports_check_mode=True,
     )
     p = module.params
@@ -142,11 +179,14 @@ def main():
         module.fail_json(msg="dest: %s is under %s, which apt trusts for every source; install the key elsewhere "
                              "(/etc/apt/keyrings) and name it in Signed-By" % (dest, TRUSTED_GPG_D),
                          reason="trusted_gpg_d")
-    try:
-        with open(p["src"], "rb") as f:
-            data = f.read()
-    except (IOError, OSError) as e:
-        module.fail_json(msg="src: cannot read %s: %s" % (p["src"], to_native(e)), reason="unreadable")
+    if p["src"]:
+        try:
+            with open(p["src"], "rb") as f:
+                data = f.read()
+        except (IOError, OSError) as e:
+            module.fail_json(msg="src: cannot read %s: %s" % (p["src"], to_native(e)), reason="unreadable")
+    else:
+        data = download(module, p["url"])
     try:
         armored, info = verify_pinned(data, pinned)
     except KeyRejected as e:
@@ -169,6 +209,11 @@ def main():
                               before_header=dest, after_header=dest)
     if changed and not module.check_mode:
         directory = os.path.dirname(dest)
+        if not os.path.isdir(directory):
+            try:
+                os.makedirs(directory, 0o755)
+            except OSError as e:
+                module.fail_json(msg="dest: cannot create %s: %s" % (directory, to_native(e)), reason="unwritable")
         fd, tmp = tempfile.mkstemp(prefix=".signing_key.", dir=directory)
         try:
             with os.fdopen(fd, "wb") as f:

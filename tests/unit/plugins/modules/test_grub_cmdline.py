@@ -151,3 +151,25 @@ def test_removing_an_argument_set_in_the_other_variable_fails_naming_the_line(tm
     res, failed = run_module(grub_cmdline, {"path": grub, "remove": ["nomodeset"], "proc_cmdline": proc,
                                             "variable": "GRUB_CMDLINE_LINUX_DEFAULT"})
     assert not failed and res["changed"] and res["cmdline"] == "quiet"
+
+
+def test_create_makes_a_drop_in_and_check_mode_shows_it(tmp_path, run_module):
+    _grub, proc = setup(tmp_path)
+    dropin = tmp_path / "grub.d" / "90-x.cfg"
+    dropin.parent.mkdir()
+    args = {"path": str(dropin), "add": ["pci=realloc"], "proc_cmdline": proc, "create": True,
+            "initial_content": '# header\nGRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX"\n'}
+    res, failed = run_module(grub_cmdline, dict(args, _ansible_check_mode=True, _ansible_diff=True))
+    assert not failed and res["changed"] and not dropin.exists()
+    assert res["diff"]["after"] == '# header\nGRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX pci=realloc"\n'
+    res, failed = run_module(grub_cmdline, args)
+    assert not failed and res["changed"]
+    assert dropin.read_text() == '# header\nGRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX pci=realloc"\n'
+    assert oct(dropin.stat().st_mode & 0o777) == "0o644"
+    res, failed = run_module(grub_cmdline, args)
+    assert not failed and not res["changed"]
+    # Without create, a missing file is still an error naming it.
+    res, failed = run_module(grub_cmdline, {"path": str(tmp_path / "nope"), "add": ["pci=realloc"]})
+    assert failed and "creates it only with create: true" in res["msg"]
+    res, failed = run_module(grub_cmdline, dict(args, path=str(tmp_path / "missing-dir" / "x.cfg")))
+    assert failed and "cannot create" in res["msg"] and "exception" not in res

@@ -52,3 +52,43 @@ def test_plain_http_is_warned_about(tmp_path, run_module):
                                            "repository_url": "http://mirror.example/repo/"})
     assert not failed and len(res["warnings"]) == 2
     assert res["warnings"][0].startswith("The key is fetched over plain http (http://mirror.example/key.asc)")
+
+
+class _Server(object):
+    """A loopback HTTP server for the download tests (bound before the test talks to it)."""
+
+    def __init__(self, directory):
+        import functools
+        import http.server
+        import threading
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=directory)
+        handler.log_message = lambda *a: None
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+def test_downloads_the_key_itself_and_check_mode_verifies_it(tmp_path, run_module):
+    server = _Server(FIX)
+    try:
+        dest = tmp_path / "keyrings" / "k.asc"
+        args = {"url": server.url + "/debian-archive-bookworm-stable.asc", "fingerprint": DEBIAN_FPR, "dest": str(dest)}
+        res, failed = run_module(signing_key, dict(args, _ansible_check_mode=True))
+        assert not failed and res["changed"] and not dest.parent.exists()
+        res, failed = run_module(signing_key, dict(args, fingerprint="CB186C4F0609A697E4D52DFA6C722B0C1F1E27C18A56708F6525EC27BAD9ACC9",
+                                                   _ansible_check_mode=True))
+        assert failed and res["reason"] == "not_pinned"
+        res, failed = run_module(signing_key, args)
+        assert not failed and res["changed"] and dest.exists() and oct(dest.parent.stat().st_mode & 0o777) == "0o755"
+        assert any("plain http" in w for w in res.get("warnings", []))
+        res, failed = run_module(signing_key, dict(args, url=server.url + "/missing.asc"))
+        assert failed and res["reason"] == "download_failed"
+        assert res["msg"].startswith("Cannot download the CUDA repository key %s/missing.asc: " % server.url)
+    finally:
+        server.close()
