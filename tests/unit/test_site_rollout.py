@@ -60,6 +60,11 @@ def run(tmp_path, extra=None, group_vars=None):
     return res.returncode, batches, messages
 
 
+def test_without_passthrough_serial_the_fleet_is_one_batch(tmp_path):
+    rc, batches, _m = run(tmp_path)
+    assert rc == 0 and batches == ["Batch of 3 of 3 guests: g1, g2, g3"]
+
+
 def test_three_guests_with_a_batch_of_one_run_in_three_batches(tmp_path):
     rc, batches, _m = run(tmp_path, {"passthrough_serial": 1})
     assert rc == 0
