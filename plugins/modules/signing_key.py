@@ -179,6 +179,9 @@ def main():
         module.fail_json(msg="dest: %s is under %s, which apt trusts for every source; install the key elsewhere "
                              "(/etc/apt/keyrings) and name it in Signed-By" % (dest, TRUSTED_GPG_D),
                          reason="trusted_gpg_d")
+    # Said before the check, so that a refused key fetched over http says so too.
+    for w in http_warnings(p["url"], p["repository_url"]):
+        module.warn(w)
     if p["src"]:
         try:
             with open(p["src"], "rb") as f:
@@ -193,8 +196,6 @@ def main():
         module.fail_json(msg="The key at %s %s. Nothing was trusted and no source was written. If NVIDIA rotated "
                              "its key, check the new fingerprint out of band and set cuda_repo_key_fingerprint."
                          % (where, to_native(e)), reason="not_pinned", fingerprint=pinned)
-    for w in http_warnings(p["url"], p["repository_url"]):
-        module.warn(w)
     before = None
     if os.path.exists(dest):
         with open(dest, "rb") as f:

@@ -92,3 +92,10 @@ def test_downloads_the_key_itself_and_check_mode_verifies_it(tmp_path, run_modul
         assert res["msg"].startswith("Cannot download the CUDA repository key %s/missing.asc: " % server.url)
     finally:
         server.close()
+
+
+def test_a_refused_key_over_http_is_warned_about_too(tmp_path, run_module):
+    res, failed = run_module(signing_key, {"src": os.path.join(FIX, "rfc9580-v6-certificate.asc"),
+                                           "fingerprint": DEBIAN_FPR, "dest": str(tmp_path / "k.asc"),
+                                           "url": "http://mirror.example/key.asc"})
+    assert failed and res["reason"] == "not_pinned" and "plain http" in res["warnings"][0]
