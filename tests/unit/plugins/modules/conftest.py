@@ -39,6 +39,8 @@ def run_module(monkeypatch):
         raise ModuleExit(json.loads(json.dumps(kw)), False)
 
     def fail_json(self, **kw):
+        # As AnsibleModule.fail_json does, the warnings said so far go with the failure.
+        kw["warnings"] = list(_warnings.get_warning_messages())
         raise ModuleExit(json.loads(json.dumps(kw)), True)
 
     monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
