@@ -9,13 +9,21 @@ against this copy of its layout and package relationships:
   <out>/compute/cuda/repos/debian13/x86_64/   the same, signed by a second key
                                               published as 8793F200.pub
 
-Package names, versions and dependencies follow NVIDIA's repository (cuda-drivers,
-cuda-drivers-<branch>, nvidia-open, nvidia-driver, nvidia-kernel-open-dkms /
-nvidia-kernel-dkms, nvidia-smi, nvidia-persistenced, cuda-toolkit, cuda-toolkit-X-Y,
-cuda, cuda-keyring). Their *contents* are TEST DOUBLES for what cannot exist here (a
-kernel module for a GPU we do not have): files in the places the real ones use and an
-nvidia-smi double (tests/doubles/nvidia-smi) whose state a scenario selects in
-/etc/nvidia-smi-double/state. Every package says so in its description.
+Package names, versions and relationships follow ../shared/nvidia-repositories.md (the
+evidence of what NVIDIA's real repositories hold), each relationship with its source in a
+comment (R: ...): driver branches (BRANCHES; debian13 without 580), the compute-only,
+desktop and full package sets, the mutually exclusive kernel-module packages, the ">="
+metapackages cuda-drivers / cuda-drivers-<branch> / nvidia-open, the pinning packages
+nvidia-driver-pinning-<branch> and -<version> (apt preferences at 1001), toolkits per
+distribution (TOOLKITS), and Debian contrib dependencies (DEBIAN_CONTRIB). Their
+*contents* are TEST DOUBLES for what cannot exist here (a kernel module for a GPU we do
+not have): files in the places the real ones use and an nvidia-smi double
+(tests/doubles/nvidia-smi) whose state a scenario selects in /etc/nvidia-smi-double/state.
+Every package says so in its description. tests/unit/test_repo_resolution.py proves with
+apt-get -s that apt resolves this repository as the evidence says it resolves NVIDIA's.
+
+  <out>/debian-contrib-standin/  Debian's contrib packages of DEBIAN_CONTRIB (names,
+                                 versions, dependencies), for those unit tests only.
 
 The signing keys are test keys made here (ed25519); their fingerprints are written
 to <out>/fingerprints/<dir>.txt for the scenarios to pin. Keys are kept between runs
@@ -38,10 +46,30 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
 
-DRIVER = "580.95.05-1"
-DRIVER_UP = "580.95.05"
-BRANCH = "580"
-TOOLKIT = "12.8.93-1"
+# What each distribution directory carries, following ../shared/nvidia-repositories.md (and
+# the facts module plugins/module_utils/nvidia_support.py): debian12 has the 580 branch (two
+# releases of it, for version locks) and a newer one; debian13 has no 580 branch
+# (cuda-repo-management #38, #40). The first version of a branch is what cuda-drivers-<branch>
+# depends on with ">=" (the real cuda-drivers-580 says ">= 580.65.06").
+BRANCHES = {
+    "debian12": {"580": ["580.65.06-1", "580.105.08-1"], "595": ["595.45.04-1"]},
+    "debian13": {"595": ["595.45.04-1"]},
+}
+# Toolkits: debian12 keeps 12.8, 12.9 and has 13.x; debian13 starts in the 13.1 era and has
+# no 12.x (medium: "probably absent"; the roles check on the guest).
+TOOLKITS = {
+    "debian12": ["12.8.93-1", "12.9.86-1", "13.5.37-1"],
+    "debian13": ["13.3.55-1", "13.5.37-1"],
+}
+# Debian's contrib packages NVIDIA's packages need (real names, versions and dependencies of
+# Debian 12's contrib). In the containers and the lab VM they come from Debian's real contrib
+# component, which the cuda_repo role enables; the unit tests of the relationships, which run
+# without Debian's archive, get them from a stand-in contrib repository built from these.
+DEBIAN_CONTRIB = [
+    ("nvidia-kernel-common", "20220217+3~deb12u1", "amd64", {"Description": "NVIDIA binary kernel module support files"}),
+    ("nvidia-support", "20220217+3~deb12u1", "amd64",
+     {"Depends": "debconf (>= 0.5) | debconf-2.0", "Description": "NVIDIA binary graphics driver support files"}),
+]
 
 DISTS = {
     # dir: (key file name as NVIDIA publishes it, key uid)
@@ -53,14 +81,14 @@ DOUBLE_NOTE = ("TEST DOUBLE built by passthrough.nvidia's tests/repo/build_repo.
                "and dependencies as NVIDIA's package, but no real driver or toolkit inside.")
 
 NVCC = """#!/bin/sh
-# TEST DOUBLE of nvcc (passthrough.nvidia tests): answers --version like CUDA 12.8's nvcc.
+# TEST DOUBLE of nvcc (passthrough.nvidia tests): answers --version like CUDA %(mm)s's nvcc.
 case "$1" in
   --version|-V)
     echo "nvcc: NVIDIA (R) Cuda compiler driver"
-    echo "Copyright (c) 2005-2025 NVIDIA Corporation"
-    echo "Built on Fri_Feb_21_20:23:50_PST_2025"
-    echo "Cuda compilation tools, release 12.8, V12.8.93"
-    echo "Build cuda_12.8.r12.8/compiler.35583870_0"
+    echo "Copyright (c) 2005-2026 NVIDIA Corporation"
+    echo "Built on Fri_Feb_21_20:23:50_PST_2026"
+    echo "Cuda compilation tools, release %(mm)s, V%(up)s"
+    echo "Build cuda_%(mm)s.r%(mm)s/compiler.35583870_0"
     ;;
   *) echo "nvcc (test double): only --version is implemented" >&2; exit 1 ;;
 esac
@@ -79,56 +107,145 @@ ExecStopPost=/bin/rm -rf /var/run/nvidia-persistenced
 WantedBy=multi-user.target
 """
 
+# What NVIDIA's pinning packages install (driver installation guide, "version locking": an apt
+# preferences file that raises the branch or version to priority 1001, so apt also downgrades
+# to it). The exact package globs of NVIDIA's file are unknown; these cover every package of
+# the driver in this repository (and no pinning package: their versions are not driver versions).
+PIN_FILE = """# NVIDIA driver %(what)s lock (nvidia-driver-pinning-%(key)s; TEST DOUBLE of NVIDIA's file)
+Package: *nvidia* libcuda* cuda-drivers* xserver-xorg-video-nvidia*
+Pin: version %(pattern)s
+Pin-Priority: 1001
+"""
 
-def packages():
-    """(name, version, arch, fields, files{path: (content, mode)}) of every package."""
-    v = DRIVER
-    smi = open(os.path.join(DOUBLES, "nvidia-smi")).read().replace("#!/usr/bin/env python", "#!/usr/bin/python3", 1)
-    banner = open(os.path.join(DOUBLES, "nvidia-smi.banner")).read()
-    dkms_conf = 'PACKAGE_NAME="nvidia"\nPACKAGE_VERSION="%s"\n# TEST DOUBLE: nothing to build\n' % DRIVER_UP
+
+def upstream(version):
+    return version.rsplit("-", 1)[0]
+
+
+def driver_packages(v, branch, floor, smi, banner):
+    """The packages of one driver version v (Debian version) of a branch. Every relationship
+    names its source (R: ../shared/nvidia-repositories.md)."""
+    u = upstream(v)
+    dkms_conf = 'PACKAGE_NAME="nvidia"\nPACKAGE_VERSION="%s"\n# TEST DOUBLE: nothing to build\n' % u
+    module = ("nvidia-kernel-dkms (= %s) | nvidia-kernel-open-dkms (= %s)" % (v, v))
     pk = []
-    pk.append(("nvidia-kernel-open-dkms", v, "amd64",
-               {"Provides": "nvidia-kernel-dkms-any (= %s)" % v, "Conflicts": "nvidia-kernel-dkms",
-                "Description": "NVIDIA open GPU kernel modules (DKMS source)"},
-               {"/usr/src/nvidia-%s/dkms.conf" % DRIVER_UP: (dkms_conf, 0o644),
-                "/usr/src/nvidia-%s/FLAVOUR" % DRIVER_UP: ("open\n", 0o644)}))
-    pk.append(("nvidia-kernel-dkms", v, "amd64",
-               {"Provides": "nvidia-kernel-dkms-any (= %s)" % v, "Conflicts": "nvidia-kernel-open-dkms",
-                "Description": "NVIDIA proprietary kernel modules (DKMS source)"},
-               {"/usr/src/nvidia-%s/dkms.conf" % DRIVER_UP: (dkms_conf, 0o644),
-                "/usr/src/nvidia-%s/FLAVOUR" % DRIVER_UP: ("proprietary\n", 0o644)}))
-    pk.append(("nvidia-smi", v, "amd64", {"Description": "NVIDIA System Management Interface"},
+    # R: the two module packages exclude each other ("cuda-drivers cannot be installed together with
+    # nvidia-kernel-open-dkms"). Their own dependencies follow Debian's packaging, which NVIDIA's
+    # follows: nvidia-kernel-support; the GSP firmware for the open module. (Fidelity gap: the real
+    # ones also depend on dkms, which NVIDIA's repository carries in a newer version; the doubles
+    # build nothing, so they do not pull dkms into every container. The driver role installs dkms
+    # itself outside containers.)
+    for name, other, flavour, extra in (
+            ("nvidia-kernel-open-dkms", "nvidia-kernel-dkms", "open", ", firmware-nvidia-gsp (= %s)" % v),
+            ("nvidia-kernel-dkms", "nvidia-kernel-open-dkms", "proprietary", "")):
+        pk.append((name, v, "amd64",
+                   {"Depends": "nvidia-kernel-support (= %s)%s" % (v, extra), "Conflicts": other,
+                    "Description": "NVIDIA %s GPU kernel modules (DKMS source)" % flavour},
+                   {"/usr/src/nvidia-%s/dkms.conf" % u: (dkms_conf, 0o644),
+                    "/usr/src/nvidia-%s/FLAVOUR" % u: (flavour + "\n", 0o644)}))
+    # R: nvidia-kernel-support and its contrib dependency (Debian's packaging: nvidia-kernel-common
+    # is in contrib; a stock install lacks contrib, so apt refuses without it).
+    pk.append(("nvidia-kernel-support", v, "amd64",
+               {"Depends": "nvidia-kernel-common (>= 20151021), nvidia-modprobe (>= %s)" % branch,
+                "Description": "NVIDIA binary kernel module support files"}, {}))
+    pk.append(("firmware-nvidia-gsp", v, "amd64", {"Description": "NVIDIA GSP firmware"},
+               {"/lib/firmware/nvidia/%s/gsp_tu10x.bin" % u: ("TEST DOUBLE\n", 0o644)}))
+    pk.append(("nvidia-modprobe", v, "amd64", {"Description": "utility to load NVIDIA kernel modules"},
+               {"/usr/bin/nvidia-modprobe": ("#!/bin/sh\nexit 0\n", 0o755)}))
+    # R: libcuda1 depends on nvidia-support (contrib) in Debian's packaging.
+    pk.append(("libnvidia-ml1", v, "amd64", {"Description": "NVIDIA Management Library (NVML) runtime"},
+               {"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.%s" % u: ("TEST DOUBLE\n", 0o644)}))
+    pk.append(("libcuda1", v, "amd64", {"Depends": "nvidia-support", "Description": "NVIDIA CUDA Driver Library"},
+               {"/usr/lib/x86_64-linux-gnu/libcuda.so.%s" % u: ("TEST DOUBLE\n", 0o644)}))
+    # R: "do not depend on a separate nvidia-smi package existing" (low); here it is separate.
+    pk.append(("nvidia-smi", v, "amd64",
+               {"Depends": "libnvidia-ml1 (= %s)" % v, "Description": "NVIDIA System Management Interface"},
                {"/usr/bin/nvidia-smi": (smi, 0o755), "/usr/share/nvidia-smi-double/banner": (banner, 0o644)}))
     pk.append(("nvidia-persistenced", v, "amd64", {"Description": "NVIDIA Persistence Daemon"},
                {"/usr/bin/nvidia-persistenced": ("#!/bin/sh\nexit 0\n", 0o755),
                 "/lib/systemd/system/nvidia-persistenced.service": (PERSISTENCED_UNIT, 0o644)}))
+    pk.append(("nvidia-settings", v, "amd64", {"Description": "tool for configuring the NVIDIA graphics driver"}, {}))
+    pk.append(("nvidia-xconfig", v, "amd64", {"Description": "X configuration tool for non-free NVIDIA drivers"}, {}))
+    pk.append(("xserver-xorg-video-nvidia", v, "amd64", {"Description": "NVIDIA binary Xorg driver"}, {}))
+    # R: compute only = nvidia-driver-cuda plus the module of one's choice (NVIDIA's install guide);
+    # its module dependency is an alternative with the proprietary module first, as nvidia-driver's
+    # (medium: inferred from nvidia-driver; so apt alone would pick proprietary: name the module).
+    # R: nvidia-persistenced is only recommended.
     pk.append(("nvidia-driver-cuda", v, "amd64",
-               {"Depends": "nvidia-smi (= %s), nvidia-persistenced (= %s)" % (v, v),
+               {"Depends": "nvidia-smi (= %s), libcuda1 (= %s), libnvidia-ml1 (= %s), nvidia-kernel-support (= %s), %s"
+                % (v, v, v, v, module),
+                "Recommends": "nvidia-persistenced (= %s)" % v,
                 "Description": "NVIDIA driver CUDA integration components"},
                {"/usr/share/doc/nvidia-driver-cuda/README.double": (DOUBLE_NOTE + "\n", 0o644)}))
+    # R: nvidia-driver (desktop): the module alternative with the proprietary module first;
+    # nvidia-persistenced recommended (NVIDIA/debian-packaging-nvidia-driver). No CUDA library.
     pk.append(("nvidia-driver", v, "amd64",
-               {"Depends": "nvidia-driver-cuda (= %s), nvidia-kernel-open-dkms (= %s) | nvidia-kernel-dkms (= %s)"
-                % (v, v, v),
+               {"Depends": "nvidia-kernel-support (= %s), xserver-xorg-video-nvidia (= %s), %s" % (v, v, module),
+                "Recommends": "nvidia-persistenced (= %s), nvidia-settings (= %s)" % (v, v),
                 "Description": "NVIDIA metapackage"}, {}))
-    pk.append(("nvidia-open", v, "amd64",
-               {"Depends": "nvidia-driver (= %s), nvidia-kernel-open-dkms (= %s)" % (v, v),
-                "Description": "NVIDIA driver with open kernel modules (metapackage)"}, {}))
-    pk.append(("cuda-drivers-%s" % BRANCH, v, "amd64",
-               {"Depends": "nvidia-driver (= %s)" % v, "Description": "CUDA Driver native %s branch" % BRANCH}, {}))
+    # R: the full driver metapackages, all ">=" (a real apt-cache show of cuda-drivers-580
+    # 580.105.08-1): cuda-drivers-<branch> and cuda-drivers mean the proprietary module; nvidia-open
+    # the open one. A satisfied ">=" never downgrades and an unpinned one takes the newest branch.
+    full = ["nvidia-driver (>= %s)" % floor, "nvidia-driver-cuda (>= %s)" % floor, "nvidia-kernel-dkms (>= %s)" % floor,
+            "nvidia-settings (>= %s)" % floor, "nvidia-xconfig (>= %s)" % floor]
+    pk.append(("cuda-drivers-%s" % branch, v, "amd64",
+               {"Depends": ", ".join(full), "Description": "CUDA Driver native %s branch" % branch}, {}))
     pk.append(("cuda-drivers", v, "amd64",
-               {"Depends": "cuda-drivers-%s (= %s)" % (BRANCH, v), "Description": "CUDA Driver meta-package"}, {}))
-    t = TOOLKIT
-    pk.append(("cuda-toolkit-12-8", t, "amd64", {"Description": "CUDA Toolkit 12.8 meta-package"},
-               {"/usr/local/cuda-12.8/bin/nvcc": (NVCC, 0o755),
-                "/usr/local/cuda-12.8/lib64/libcudart.so.12": ("TEST DOUBLE\n", 0o644),
-                "/usr/local/cuda-12.8/version.json": ('{"cuda": {"name": "CUDA SDK", "version": "12.8.1"}}\n', 0o644)}))
-    pk.append(("cuda-toolkit-12", t, "amd64",
-               {"Depends": "cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA Toolkit 12 meta-package"}, {}))
-    pk.append(("cuda-toolkit", t, "amd64",
-               {"Depends": "cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA Toolkit meta-package"}, {}))
-    pk.append(("cuda", t, "amd64",
-               {"Depends": "cuda-drivers (>= 580), cuda-toolkit-12-8 (>= %s)" % t, "Description": "CUDA meta-package"},
+               {"Depends": ", ".join(full), "Description": "CUDA Driver meta-package"}, {}))
+    pk.append(("nvidia-open", v, "amd64",
+               {"Depends": ", ".join(f.replace("nvidia-kernel-dkms", "nvidia-kernel-open-dkms") for f in full),
+                "Description": "NVIDIA driver with open kernel modules (metapackage)"}, {}))
+    # R: pinning packages nvidia-driver-pinning-<version> (an apt preferences file at 1001).
+    pk.append(("nvidia-driver-pinning-%s" % u, "%s-1" % u, "all",
+               {"Description": "NVIDIA driver version lock %s" % u},
+               # A name with dots needs the .pref extension, or apt ignores the file (apt_preferences(5)).
+               {"/etc/apt/preferences.d/nvidia-driver-pinning-%s.pref" % u:
+                (PIN_FILE % {"what": "version", "key": u, "pattern": u + "-*"}, 0o644)}))
+    return pk
+
+
+def toolkit_packages(versions):
+    """cuda-toolkit-X-Y per version, cuda-toolkit-X and cuda-toolkit for the newest of each.
+    R: cuda-toolkit-X-Y is the toolkit alone and does not pull the driver."""
+    pk, newest = [], {}
+    for t in versions:
+        up = upstream(t)
+        major, minor = up.split(".")[:2]
+        mm = "%s.%s" % (major, minor)
+        pk.append(("cuda-toolkit-%s-%s" % (major, minor), t, "amd64",
+                   {"Description": "CUDA Toolkit %s meta-package" % mm},
+                   {"/usr/local/cuda-%s/bin/nvcc" % mm: (NVCC % {"mm": mm, "up": up}, 0o755),
+                    "/usr/local/cuda-%s/lib64/libcudart.so.%s" % (mm, major): ("TEST DOUBLE\n", 0o644),
+                    "/usr/local/cuda-%s/version.json" % mm:
+                    ('{"cuda": {"name": "CUDA SDK", "version": "%s"}}\n' % up, 0o644)}))
+        newest[major] = (t, "cuda-toolkit-%s-%s" % (major, minor))
+    for major, (t, name) in sorted(newest.items()):
+        pk.append(("cuda-toolkit-%s" % major, t, "amd64",
+                   {"Depends": "%s (>= %s)" % (name, t), "Description": "CUDA Toolkit %s meta-package" % major}, {}))
+    t, name = newest[max(newest, key=int)]
+    pk.append(("cuda-toolkit", t, "amd64", {"Depends": "%s (>= %s)" % (name, t), "Description": "CUDA Toolkit meta-package"},
                {}))
+    pk.append(("cuda", t, "amd64", {"Depends": "cuda-drivers (>= 580), %s (>= %s)" % (name, t),
+                                    "Description": "CUDA meta-package"}, {}))
+    return pk
+
+
+def packages(dist_dir="debian12"):
+    """(name, version, arch, fields, files{path: (content, mode)}) of every package of a
+    distribution directory."""
+    smi = open(os.path.join(DOUBLES, "nvidia-smi")).read().replace("#!/usr/bin/env python", "#!/usr/bin/python3", 1)
+    banner = open(os.path.join(DOUBLES, "nvidia-smi.banner")).read()
+    pk = []
+    for branch, versions in sorted(BRANCHES[dist_dir].items()):
+        floor = upstream(versions[0])
+        for v in versions:
+            pk.extend(driver_packages(v, branch, floor, smi, banner))
+        # R: nvidia-driver-pinning-<branch> (version like "580-5"): branch lock at 1001.
+        pk.append(("nvidia-driver-pinning-%s" % branch, "%s-5" % branch, "all",
+                   {"Description": "NVIDIA driver branch lock %s" % branch},
+                   {"/etc/apt/preferences.d/nvidia-driver-pinning-%s" % branch:
+                    (PIN_FILE % {"what": "branch", "key": branch, "pattern": "%s.*" % branch}, 0o644)}))
+    pk.extend(toolkit_packages(TOOLKITS[dist_dir]))
     # Not one of NVIDIA's packages: a Debian package name at a higher version than Debian's,
     # standing for any Debian package whose name NVIDIA's repository might carry. The apt pin
     # must keep Debian's (molecule default verifies `apt-cache policy pciutils`).
@@ -153,7 +270,7 @@ def run(cmd, **kw):
 
 
 def build_deb(name, version, arch, fields, files, outdir, work):
-    root = os.path.join(work, name)
+    root = os.path.join(work, "%s_%s" % (name, version))
     os.makedirs(os.path.join(root, "DEBIAN"))
     for path, (content, mode) in files.items():
         dest = root + path
@@ -165,7 +282,7 @@ def build_deb(name, version, arch, fields, files, outdir, work):
     control = ["Package: %s" % name, "Version: %s" % version, "Architecture: %s" % arch,
                "Maintainer: passthrough.nvidia tests <test@localhost>", "Section: multiverse/devel",
                "Priority: optional"]
-    for k in ("Depends", "Provides", "Conflicts"):
+    for k in ("Depends", "Recommends", "Provides", "Conflicts"):
         if k in fields:
             control.append("%s: %s" % (k, fields[k]))
     control.append("Description: %s (TEST DOUBLE)" % desc)
@@ -176,8 +293,21 @@ def build_deb(name, version, arch, fields, files, outdir, work):
     run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, deb], stdout=subprocess.DEVNULL)
 
 
+# gpg homedirs used by this run: their gpg-agents are stopped at the end (stop_agents), so no
+# agent outlives the build and removes its sockets while a caller deletes the directory.
+HOMES = set()
+
+
+def stop_agents():
+    for home in sorted(HOMES):
+        subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
+    HOMES.clear()
+
+
 def ensure_key(keys_dir, dist_dir, uid):
     home = os.path.join(keys_dir, dist_dir)
+    HOMES.add(home)
     if not os.path.exists(os.path.join(home, "done")):
         shutil.rmtree(home, ignore_errors=True)
         os.makedirs(home, mode=0o700)
@@ -210,6 +340,7 @@ def hostile_keys(nvidia_home, nvidia_fpr, work, dest):
     os.makedirs(dest, exist_ok=True)
     attacker = os.path.join(work, "attacker")
     shutil.rmtree(attacker, ignore_errors=True)
+    HOMES.add(attacker)
     os.makedirs(attacker, mode=0o700)
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     g = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
@@ -245,6 +376,41 @@ def hostile_keys(nvidia_home, nvidia_fpr, work, dest):
     return {"subkey-attack.pub": attacker_fpr, "two-primaries.pub": attacker_fpr}
 
 
+def index_and_sign(repo, home, fpr, origin="NVIDIA", label="NVIDIA CUDA"):
+    with open(os.path.join(repo, "Packages"), "w") as f:
+        run(["apt-ftparchive", "packages", "."], cwd=repo, stdout=f)
+    run(["gzip", "-9kf", "Packages"], cwd=repo)
+    release = run(["apt-ftparchive", "-o", "APT::FTPArchive::Release::Origin=" + origin,
+                   "-o", "APT::FTPArchive::Release::Label=" + label,
+                   "-o", "APT::FTPArchive::Release::Architectures=amd64",
+                   "release", "."], cwd=repo, capture_output=True).stdout
+    with open(os.path.join(repo, "Release"), "wb") as f:
+        f.write(release)
+    gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+           "--local-user", fpr]
+    run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
+    run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+
+
+def contrib_standin(out, keys_dir):
+    """A flat repository with Debian's contrib packages of DEBIAN_CONTRIB (name, version and
+    dependencies as Debian's; no content), signed by a key of its own, for the unit tests that
+    resolve the test repository with apt-get -s away from Debian's archive."""
+    home, fpr = ensure_key(keys_dir, "contrib-standin", "passthrough.nvidia TEST Debian contrib stand-in <contrib@localhost>")
+    repo = os.path.join(out, "debian-contrib-standin")
+    shutil.rmtree(repo, ignore_errors=True)
+    os.makedirs(repo)
+    work = tempfile.mkdtemp()
+    try:
+        for name, version, arch, fields in DEBIAN_CONTRIB:
+            build_deb(name, version, arch, fields, {}, outdir=repo, work=work)
+    finally:
+        shutil.rmtree(work)
+    index_and_sign(repo, home, fpr, origin="Debian", label="Debian contrib (TEST stand-in)")
+    with open(os.path.join(repo, "key.asc"), "wb") as f:
+        f.write(run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr], capture_output=True).stdout)
+
+
 def main(out):
     recipe = hashlib.sha256()
     for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner"), RFC9580_V6):
@@ -269,30 +435,21 @@ def main(out):
             f.write(fpr + "\n")
         work = tempfile.mkdtemp()
         try:
-            for pkg in packages() + [keyring_package(dist_dir, key_bin)]:
+            for pkg in packages(dist_dir) + [keyring_package(dist_dir, key_bin)]:
                 build_deb(*pkg, outdir=repo, work=work)
         finally:
             shutil.rmtree(work)
-        with open(os.path.join(repo, "Packages"), "w") as f:
-            run(["apt-ftparchive", "packages", "."], cwd=repo, stdout=f)
-        run(["gzip", "-9kf", "Packages"], cwd=repo)
-        release = run(["apt-ftparchive", "-o", "APT::FTPArchive::Release::Origin=NVIDIA",
-                       "-o", "APT::FTPArchive::Release::Label=NVIDIA CUDA",
-                       "-o", "APT::FTPArchive::Release::Architectures=amd64",
-                       "release", "."], cwd=repo, capture_output=True).stdout
-        with open(os.path.join(repo, "Release"), "wb") as f:
-            f.write(release)
-        gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
-               "--local-user", fpr]
-        run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
-        run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+        index_and_sign(repo, home, fpr)
         print("build_repo: %s signed by %s" % (repo, fpr))
         if dist_dir == "debian12":
             work = tempfile.mkdtemp()
             try:
                 hostile_keys(home, fpr, work, os.path.join(repos, "hostile"))
             finally:
+                stop_agents()
                 shutil.rmtree(work)
+    contrib_standin(out, keys_dir)
+    stop_agents()
     with open(stamp, "w") as f:
         f.write(recipe.hexdigest())
 
@@ -319,6 +476,7 @@ def variant(kind, out, dest):
             run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
         else:
             sys.exit("build_repo: unknown variant %r (tampered, wrong-key)" % kind)
+    stop_agents()
     print("build_repo: variant %s in %s" % (kind, dest))
 
 

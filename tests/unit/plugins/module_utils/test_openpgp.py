@@ -53,9 +53,13 @@ def keys(tmp_path_factory):
                          check=True, capture_output=True, text=True).stdout
     fpr = [ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr:")][0]
     dest = os.path.join(work, "served")
-    others = _build_repo().hostile_keys(home, fpr, work, dest)
+    build_repo = _build_repo()
+    build_repo.HOMES.add(home)
+    others = build_repo.hostile_keys(home, fpr, work, dest)
     genuine = subprocess.run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr],
                              check=True, capture_output=True).stdout
+    # No gpg-agent outlives the fixture (one removing its sockets races pytest's cleanup).
+    build_repo.stop_agents()
     files = dict((n, open(os.path.join(dest, n), "rb").read()) for n in os.listdir(dest))
     return {"fpr": fpr, "genuine": genuine, "files": files, "attacker": others["subkey-attack.pub"]}
 
