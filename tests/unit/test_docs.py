@@ -78,3 +78,9 @@ def test_changelog_md_is_generated_from_changelogs(tmp_path):
     with open(os.path.join(ROOT, "changelogs", "changelog.yaml")) as f:
         released = [frag for rel in (yaml.safe_load(f)["releases"] or {}).values() for frag in rel.get("fragments", [])]
     assert sorted(released) == fragments, "fragments not in a release: %s" % sorted(set(fragments) - set(released))
+
+
+def test_support_matrix_is_in_sync_with_the_facts():
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen-support-matrix.py"), "--check"],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that hand the roles their decisions, computed on the controller (no round trip)
+by module_utils/driver_plan.py from what guest_facts read on the guest, and the NVIDIA-side
+facts of module_utils/nvidia_support.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Documented per filter in the .yml files beside this one (ansible-doc -t filter NAME).
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.passthrough.nvidia.plugins.module_utils import driver_plan
+from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_support
+
+
+def _state(state, name):
+    if not isinstance(state, dict):
+        raise AnsibleFilterError("%s: the input must be a guest_facts result (a dict), got %s"
+                                 % (name, type(state).__name__))
+    return state
+
+
+def _versions(state, name):
+    entry = (state.get("apt_policy") or {}).get(name) or {}
+    return entry.get("versions") or [] if isinstance(entry, dict) else []
+
+
+def nvidia_driver_plan(state, release, flavour="auto", branch="auto", package_set="compute", persistenced=True,
+                       installed=None):
+    state = _state(state, "nvidia_driver_plan")
+    offered = dict((p, _versions(state, p)) for p in nvidia_support.MODULE_PACKAGES.values())
+    pinning = (state.get("apt_names") or {}).get(nvidia_support.PINNING_PREFIX) or []
+    return driver_plan.plan_driver(release, state.get("pci_gpus") or [], flavour=flavour,
+                                   branch="" if branch is None else str(branch), package_set=package_set,
+                                   persistenced=bool(persistenced), offered=offered, pinning=pinning,
+                                   installed=installed or {})
+
+
+def nvidia_toolkit_plan(state, version="auto", driver_branch="", release=""):
+    state = _state(state, "nvidia_toolkit_plan")
+    names = (state.get("apt_names") or {}).get("cuda-toolkit-") or []
+    rel = nvidia_support.RELEASES.get(release, {}).get("description", release or "this guest")
+    return driver_plan.plan_toolkit(state.get("pci_gpus") or [], version="" if version is None else str(version),
+                                    available=names, driver_branch=str(driver_branch or ""),
+                                    release_description=rel)
+
+
+def nvidia_platforms(_ignored=None):
+    """The supported releases (codename -> row), as cuda_repo's platform check and key pins use them."""
+    return dict((k, dict(v)) for k, v in nvidia_support.RELEASES.items())
+
+
+def nvidia_gpu_generation(device_id):
+    return driver_plan.gpu_generation(device_id)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "nvidia_driver_plan": nvidia_driver_plan,
+            "nvidia_toolkit_plan": nvidia_toolkit_plan,
+            "nvidia_platforms": nvidia_platforms,
+            "nvidia_gpu_generation": nvidia_gpu_generation,
+        }
