@@ -164,11 +164,11 @@ warnings:
 
 import glob
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.files import write_atomically
 from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline import (
     GrubCmdlineError,
     assigns_variable,
@@ -291,20 +291,6 @@ def cannot_write(target):
             return ("path: cannot write %s: %s %s is not writable by uid %d (run the task with "
                     "become: true); the file was not changed" % (target, what, where, os.geteuid()))
     return None
-
-
-def write_atomically(module, target, data, exists=True):
-    fd, tmp = tempfile.mkstemp(prefix=".grub_cmdline.", dir=os.path.dirname(target))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        module.atomic_move(tmp, target)
-        if not exists:
-            # atomic_move gives a new file the umask's mode; a GRUB default is 0644, root's.
-            os.chmod(target, 0o644)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 if __name__ == "__main__":

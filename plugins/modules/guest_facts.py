@@ -72,6 +72,31 @@ options:
     type: list
     elements: str
     default: []
+  pci_devices:
+    description:
+      - A sysfs C(bus/pci/devices) directory (C(/sys/bus/pci/devices)) whose NVIDIA display controllers to list in
+        RV(pci_gpus). They are there before any driver is loaded. Not read when unset.
+    type: path
+  apt_policy:
+    description: Packages whose installed, candidate and available versions to return (RV(apt_policy), one
+      C(apt-cache policy) call).
+    type: list
+    elements: str
+    default: []
+  apt_names:
+    description: Prefixes of package names to list from apt's cache (RV(apt_names), C(apt-cache pkgnames PREFIX)),
+      such as C(nvidia-driver-pinning-) or C(cuda-toolkit-).
+    type: list
+    elements: str
+    default: []
+  debian_components:
+    description:
+      - Components that Debian's own sources must have (such as C(contrib)); RV(debian_components_missing) lists
+        the entries of Debian's archive for the guest's release (C(/etc/os-release)) that lack one, as
+        M(passthrough.nvidia.apt_components) would change them.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Read-only; runs the same in check mode.
@@ -149,6 +174,31 @@ modules_loaded:
   description: Per module of O(modules), whether it is loaded.
   returned: always
   type: dict
+pci_gpus:
+  description: The NVIDIA display controllers under O(pci_devices) - C(address), C(vendor), C(device), C(class),
+    C(subsystem_vendor), C(subsystem_device), C(driver) (the bound driver, or null).
+  returned: when O(pci_devices) is set
+  type: list
+  elements: dict
+  sample: [{"address": "0000:01:00.0", "vendor": "0x10de", "device": "0x1eb8", "class": "0x030200", "driver": "vfio-pci"}]
+apt_policy:
+  description: Per package of O(apt_policy) that apt knows - C(installed) and C(candidate) (null for none) and
+    C(versions), the version table newest first.
+  returned: always
+  type: dict
+apt_names:
+  description: Per prefix of O(apt_names), the package names apt knows that start with it, sorted.
+  returned: always
+  type: dict
+debian_components_missing:
+  description: Entries ("suites URIs") of Debian's archive that lack a component of O(debian_components).
+  returned: when O(debian_components) is set
+  type: list
+  elements: str
+debian_source_found:
+  description: Whether any source has an entry of Debian's archive for the release.
+  returned: when O(debian_components) is set
+  type: bool
 """
 
 import base64
@@ -160,6 +210,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.apt_sources import is_debian_source, missing
 from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state import (
     APT_LISTS,
     APT_UPDATE_SUCCESS_STAMP,
@@ -168,7 +219,9 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state imp
     is_armored,
     matching_lines,
     openpgp_fingerprints,
+    parse_apt_policy,
     parse_dpkg_query,
+    read_pci_gpus,
 )
 
 SOURCES_DIR = "/etc/apt/sources.list.d"
@@ -216,6 +269,14 @@ def run_readonly(module, argv, index):
     return {"argv": argv, "rc": rc, "stdout": out, "stderr": err}
 
 
+def os_release_codename(path="/etc/os-release"):
+    data = read_head(path, 1 << 16) or b""
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.startswith("VERSION_CODENAME="):
+            return line.split("=", 1)[1].strip().strip('"')
+    return ""
+
+
 def apt_cache_age():
     for path in (APT_UPDATE_SUCCESS_STAMP, APT_LISTS):
         if os.path.exists(path):
@@ -234,6 +295,10 @@ def main():
             sources_pattern=dict(type="str"),
             modules=dict(type="list", elements="str", default=[]),
             commands=dict(type="list", elements="list", default=[]),
+            pci_devices=dict(type="path"),
+            apt_policy=dict(type="list", elements="str", default=[]),
+            apt_names=dict(type="list", elements="str", default=[]),
+            debian_components=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -293,6 +358,43 @@ def main():
 
     for name in p["modules"]:
         result["modules_loaded"][name] = os.path.isdir(os.path.join("/sys/module", name))
+
+    if p["pci_devices"] is not None:
+        result["pci_gpus"] = read_pci_gpus(p["pci_devices"])
+
+    result["apt_policy"] = {}
+    names = [n for n in p["apt_policy"] if n]
+    if names:
+        if any(n.startswith("-") for n in names):
+            module.fail_json(msg="apt_policy: package names must not start with '-': %r" % names)
+        rc, out, err = module.run_command([module.get_bin_path("apt-cache", required=True), "policy", "--"] + names,
+                                          environ_update={"LC_ALL": "C"})
+        if rc != 0:
+            module.fail_json(msg="apt-cache policy failed (rc %d): %s" % (rc, err.strip()))
+        result["apt_policy"] = parse_apt_policy(out)
+
+    result["apt_names"] = {}
+    for prefix in p["apt_names"]:
+        if not prefix or prefix.startswith("-"):
+            module.fail_json(msg="apt_names: %r is not a package name prefix" % prefix)
+        rc, out, err = module.run_command([module.get_bin_path("apt-cache", required=True), "pkgnames", prefix],
+                                          environ_update={"LC_ALL": "C"})
+        # apt-cache pkgnames exits 0 with no output when nothing matches.
+        if rc != 0:
+            module.fail_json(msg="apt-cache pkgnames %s failed (rc %d): %s" % (prefix, rc, err.strip()))
+        result["apt_names"][prefix] = sorted(set(n.strip() for n in out.splitlines() if n.strip()))
+
+    if p["debian_components"]:
+        release = os_release_codename()
+        result["debian_components_missing"], result["debian_source_found"] = [], False
+        for path in [SOURCES_LIST] + (sorted(os.path.join(SOURCES_DIR, n) for n in os.listdir(SOURCES_DIR)
+                                             if n.endswith((".list", ".sources"))) if os.path.isdir(SOURCES_DIR) else []):
+            data = read_head(path, 1 << 20)
+            if data is None:
+                continue
+            text, deb822 = data.decode("utf-8", "replace"), path.endswith(".sources")
+            result["debian_source_found"] = result["debian_source_found"] or is_debian_source(text, release, deb822)
+            result["debian_components_missing"] += missing(text, release, p["debian_components"], deb822)
 
     module.exit_json(**result)
 

@@ -7,6 +7,7 @@ import os
 import shutil
 
 from ansible_collections.passthrough.nvidia.plugins.modules import grub_cmdline
+from ansible_collections.passthrough.nvidia.plugins.module_utils import files
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "grub",
                    "debian12-grub2-common-2.06-13+deb12u2.default")
@@ -122,7 +123,7 @@ def test_a_write_that_fails_anyway_is_a_clean_failure(tmp_path, run_module, monk
 
     def refuse(*_a, **_k):
         raise PermissionError(13, "Permission denied", str(tmp_path))
-    monkeypatch.setattr(grub_cmdline.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     res, failed = run_module(grub_cmdline, {"path": grub, "add": ["pci=realloc"], "proc_cmdline": proc})
     assert failed and "exception" not in res
     assert res["msg"].startswith("path: cannot write %s: [Errno 13] Permission denied" % grub)
