@@ -78,6 +78,8 @@ class Bench(object):
     cuda_repo_key_fingerprints: {debian12: "%s", debian13: "%s"}
     nvidia_driver_reboot: false
     nvidia_driver_dmesg_path: /var/log/passthrough-test/kern.log
+    nvidia_driver_pci_devices: /srv/passthrough-test/pci-devices
+    cuda_toolkit_pci_devices: /srv/passthrough-test/pci-devices
     nvidia_driver_kernel_args: [pci=realloc]
     nvidia_smi_expected_gpus: 1
     gpu_report_dir: %s/reports

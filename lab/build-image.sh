@@ -34,12 +34,11 @@ root="$work/root"
 t0=$(date +%s)
 packages=$(grep -v '^\s*#' "$here/packages.txt" | xargs | tr ' ' ',')
 echo "lab: debootstrap $release (this takes a few minutes)"
-debootstrap --variant=minbase --components=main,contrib,non-free,non-free-firmware \
+debootstrap --variant=minbase --components=main,non-free-firmware \
   --include="$packages" "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 30 "$work/debootstrap.log" >&2; echo "lab: debootstrap failed" >&2; exit 1; }
 
-"$root_dir/tests/images/debian-sources.sh" "$release" "$mirror" >"$root/etc/apt/sources.list.d/debian.sources"
-rm -f "$root/etc/apt/sources.list"
+"$root_dir/tests/images/debian-sources.sh" "$release" "$mirror" "$root"
 echo "passthrough-lab" >"$root/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 passthrough-lab\n' >"$root/etc/hosts"
 cat >"$root/etc/fstab" <<FSTAB
@@ -72,6 +71,13 @@ ExecStart=/usr/bin/ssh-keygen -A
 WantedBy=multi-user.target
 UNIT
 ln -sf /etc/systemd/system/ssh-hostkeys.service "$root/etc/systemd/system/multi-user.target.wants/ssh-hostkeys.service"
+# TEST DOUBLE of the passed-through GPU in sysfs (the lab guest has none): the files the kernel
+# writes for a PCI device (Documentation/ABI/testing/sysfs-bus-pci), an H100 at 0000:00:06.0 as
+# the nvidia-smi double describes it; lab-vars.yml points the roles at it.
+gpu="$root/srv/passthrough-test/pci-devices/0000:00:06.0"
+mkdir -p "$gpu"
+printf '0x10de\n' >"$gpu/vendor"; printf '0x2330\n' >"$gpu/device"; printf '0x030200\n' >"$gpu/class"
+printf '0x10de\n' >"$gpu/subsystem_vendor"; printf '0x16c1\n' >"$gpu/subsystem_device"
 # Every boot appends its boot id: the vm scenario counts reboots with it.
 cat >"$root/etc/systemd/system/boot-log.service" <<'UNIT'
 [Unit]

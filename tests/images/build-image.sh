@@ -34,16 +34,15 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 start=$(date +%s)
 echo "build-image: debootstrap $release into $root (packages: $packages)"
-debootstrap --variant=minbase --components=main,contrib,non-free,non-free-firmware \
+debootstrap --variant=minbase --components=main,non-free-firmware \
   --include="$packages" "$release" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
   tail -n 40 "$work/debootstrap.log" >&2
   echo "build-image: debootstrap failed (log above)" >&2
   exit 1
 }
 
-# A guest as an operator would have it: Debian's archive with every component, deb822.
-rm -f "$root/etc/apt/sources.list"
-"$here/debian-sources.sh" "$release" "$mirror" >"$root/etc/apt/sources.list.d/debian.sources"
+# A guest as Debian's installer leaves it: main non-free-firmware (debian-sources.sh).
+"$here/debian-sources.sh" "$release" "$mirror" "$root"
 # /etc/default/grub as the boot loader package's postinst creates it on a real guest
 # (grub-efi-amd64 copies grub2-common's template; a container has no boot loader).
 cp "$root/usr/share/grub/default/grub" "$root/etc/default/grub"
