@@ -84,3 +84,45 @@ def test_commands_run_in_check_mode_and_a_missing_one_is_reported(run_module, tm
 def test_an_empty_command_is_refused_by_its_index(run_module):
     res, failed = run_module(guest_facts, {"commands": [["true"], []]})
     assert failed and res["msg"] == "commands[1] must be a non-empty argument vector, got []"
+
+
+def write_gpu(root, address, vendor="0x10de", device="0x2330", cls="0x030200", driver=None):
+    d = root / address
+    d.mkdir(parents=True)
+    for name, value in (("vendor", vendor), ("device", device), ("class", cls), ("subsystem_vendor", vendor),
+                        ("subsystem_device", "0x16c1")):
+        (d / name).write_text(value + "\n")
+    if driver:
+        os.symlink("../../../bus/pci/drivers/" + driver, str(d / "driver"))
+
+
+def test_pci_gpus_lists_nvidia_display_controllers_only(run_module, tmp_path):
+    root = tmp_path / "devices"
+    write_gpu(root, "0000:00:06.0", driver="vfio-pci")
+    write_gpu(root, "0000:00:06.1", cls="0x040300")                   # the GPU's HDMI audio function
+    write_gpu(root, "0000:00:02.0", vendor="0x1af4", device="0x1050")  # virtio-gpu
+    write_gpu(root, "0000:00:07.0", device="0x1b38", cls="0x030000")
+    res, failed = run_module(guest_facts, {"pci_devices": str(root)})
+    assert not failed
+    assert [(g["address"], g["device"], g["driver"]) for g in res["pci_gpus"]] == [
+        ("0000:00:06.0", "0x2330", "vfio-pci"), ("0000:00:07.0", "0x1b38", None)]
+
+
+def test_pci_gpus_of_a_missing_directory_is_none(run_module, tmp_path):
+    res, failed = run_module(guest_facts, {"pci_devices": str(tmp_path / "nothing")})
+    assert not failed and res["pci_gpus"] == []
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/apt-cache"), reason="needs apt (Debian)")
+def test_apt_policy_and_names_of_this_debian_machine(run_module):
+    res, failed = run_module(guest_facts, {"apt_policy": ["dpkg", "surely-no-such-package"], "apt_names": ["dpkg"]})
+    assert not failed
+    assert res["apt_policy"]["dpkg"]["installed"] and res["apt_policy"]["dpkg"]["versions"]
+    assert "surely-no-such-package" not in res["apt_policy"]
+    assert "dpkg" in res["apt_names"]["dpkg"] and all(n.startswith("dpkg") for n in res["apt_names"]["dpkg"])
+
+
+@pytest.mark.parametrize("args", [{"apt_policy": ["-o=Dir::Etc=/tmp"]}, {"apt_names": ["--help"]}])
+def test_apt_options_cannot_be_smuggled_in_as_names(run_module, args):
+    res, failed = run_module(guest_facts, args)
+    assert failed and "apt_" in res["msg"]
