@@ -263,8 +263,8 @@ SIGNATURES = [
         "meaning": "NVIDIA's open kernel modules need a GPU System Processor (Turing and newer); "
                    "Maxwell, Pascal and Volta GPUs need the proprietary module.",
         "remediation": "Install the proprietary kernel module: set `nvidia_driver_kernel_module: "
-                       "proprietary` (cuda-drivers with nvidia-kernel-dkms instead of "
-                       "nvidia-kernel-open-dkms), then reboot.",
+                       "auto` (the role then picks it for this GPU) or `proprietary` (nvidia-kernel-dkms "
+                       "instead of nvidia-kernel-open-dkms), then reboot.",
         "example": "NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:15f8) installed in "
                    "this system is not supported by open nvidia.ko because it does not include "
                    "the required GPU System Processor (GSP).",
@@ -321,7 +321,7 @@ SIGNATURES = [
         "meaning": "A driver upgrade replaced the libraries while the old kernel module is still "
                    "loaded (or the other way round).",
         "remediation": "Reboot to load the new kernel module; if it persists, reinstall one driver "
-                       "version consistently and hold the packages (nvidia_driver_hold).",
+                       "version consistently, locked to its branch (nvidia_driver_branch; NVIDIA's pinning package).",
         "example": "NVRM: API mismatch: the client has the version 535.104.05, but",
     },
     {
@@ -336,7 +336,7 @@ SIGNATURES = [
         "summary": "{gpu} is driven by nouveau, which failed to load its firmware",
         "meaning": "Without NVIDIA's driver the in-kernel nouveau driver takes the GPU and cannot "
                    "load the signed firmware it needs (e.g. nvidia/tu102/...); CUDA does not work.",
-        "remediation": "Install NVIDIA's driver (cuda-drivers; the nvidia_driver role) and reboot; "
+        "remediation": "Install NVIDIA's driver (the nvidia_driver role) and reboot; "
                        "the role blacklists nouveau. Installing cuda-toolkit alone does not do this.",
         "example": "nouveau 0000:01:00.0: firmware: failed to load nvidia/tu102/gsp/booter_load-535.113.01.bin (-2)",
     },

@@ -180,10 +180,11 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
             plan["reasons"].append("proprietary kernel modules: %s need them (open modules need the GSP of Turing"
                                    " and newer)" % _gpu_names([g for g, x in zip(gpus, gens) if not x["open"]]))
         else:
+            old = _gpu_names([g for g, x in zip(gpus, gens) if not x["open"]])
+            new = _gpu_names([g for g, x in zip(gpus, gens) if not x["proprietary"]])
             plan["error"] = ("This guest has GPUs that no single driver flavour supports: %s need the proprietary"
                              " modules, %s the open ones. Pass them through to different guests. Nothing was"
-                             " changed." % (_gpu_names([g for g, x in zip(gpus, gens) if not x["open"]]),
-                                           _gpu_names([g for g, x in zip(gpus, gens) if not x["proprietary"]])))
+                             " changed." % (old, new))
             return plan
     else:
         unfit = [g for g, x in zip(gpus, gens) if not x[flavour]]
@@ -255,8 +256,10 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
         plan["reasons"].append("branch %s: nvidia_driver_branch" % b)
 
     # The release to install: the newest of the branch, or the version asked for.
-    mine = [v for v in offered.get(module_pkg) or [] if (upstream_version(v) == plan["version"] if plan["version"]
-                                                          else branch_of(v) == plan["branch"])]
+    if plan["version"]:
+        mine = [v for v in offered.get(module_pkg) or [] if upstream_version(v) == plan["version"]]
+    else:
+        mine = [v for v in offered.get(module_pkg) or [] if branch_of(v) == plan["branch"]]
     plan["debian_version"] = sorted(mine, key=_version_key)[-1]
 
     # The lock: NVIDIA's pinning package, installed before the driver.

@@ -265,7 +265,7 @@ def classify_failure(rc, output, module_version=None):
         return "library_missing", (
             "nvidia-smi cannot find the NVML library libnvidia-ml.so (exit %d): the driver's "
             "user-space part is incomplete. Reinstall the driver packages (libnvidia-ml1 / "
-            "cuda-drivers) and run ldconfig." % rc)
+            "nvidia-driver-cuda) and run ldconfig." % rc)
     if rc == RC_NO_PERMISSION or "insufficient permissions" in low:
         return "permission_denied", (
             "nvidia-smi was refused access to the GPU (exit %d): run the task with become: true, "

@@ -54,7 +54,7 @@ class Apt(object):
 
     def apt(self, tool, *args):
         p = subprocess.run([tool] + self.opts() + list(args), capture_output=True, text=True,
-                           env=dict(os.environ, LC_ALL="C"))
+                           env=dict(os.environ, LC_ALL="C"), check=False)
         return p.returncode, p.stdout + p.stderr
 
     def stanzas(self):

@@ -96,8 +96,8 @@ REFUSALS = [
     (["pascal", "blackwell"], "bookworm", {}, ["no single driver flavour"]),
     (["pascal"], "bookworm", {"branch": "595"}, ["supported only up to branch 580"]),
     (["hopper"], "trixie", {"branch": "580"}, ["has no open kernel modules for branch 580", "offers 595"]),
-    (["hopper"], "bookworm", {"branch": "580.99.01"}, ["no nvidia-kernel-open-dkms 580.99.01",
-                                                      "580.65.06, 580.105.08"]),
+    (["hopper"], "bookworm", {"branch": "580.99.01"},
+     ["no nvidia-kernel-open-dkms 580.99.01", "580.65.06, 580.105.08"]),
     (["kepler"], "bookworm", {}, ["last driver for Kepler is branch 470"]),
     ([], "bookworm", {}, ["No NVIDIA GPU is visible", "not passed through", "vfio-pci"]),
     (["hopper"], "bookworm", {"branch": 580.1}, []),  # a float from YAML is still a version: accepted below
