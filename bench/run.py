@@ -294,7 +294,8 @@ def markdown(r):
             if "apt_install_transactions" in r["reboots"] else ""),
          "%s (re-run: %d)" % (plural(f2["apt_update_tasks_run"], "package list refresh", "package list refreshes"),
                               f1["apt_update_tasks_run"]),
-         "goal: <= 1 install per role; one refresh after the source is added, none while the lists are fresh"),
+         "goal: <= 1 install per role, plus NVIDIA's pinning package before the driver (NVIDIA says so); one refresh "
+         "after the source is added, none while the lists are fresh"),
     ]
     out = ["# passthrough.nvidia benchmarks", "",
            "Measured by `make bench` on %s, commit %s: %d CPUs, %d GiB, Python %s, kernel %s. Medians with "

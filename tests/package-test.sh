@@ -23,6 +23,7 @@ ansible-galaxy collection install --offline --force -p "$tmp/installed" "$tarbal
 modules=(); for f in plugins/modules/*.py; do n=$(basename "$f" .py); [ "$n" = __init__ ] || modules+=("$n"); done
 roles=(); for d in roles/*/; do roles+=("$(basename "$d")"); done
 tests=(); for f in plugins/test/*.yml; do tests+=("$(basename "$f" .yml)"); done
+filters=(); for f in plugins/filter/*.yml; do filters+=("$(basename "$f" .yml)"); done
 for m in "${modules[@]}"; do
   doc=$(ansible-doc "passthrough.nvidia.$m" 2>&1)
   grep -Eq "^> MODULE \*?passthrough.nvidia.$m" <<<"$doc" \
@@ -38,6 +39,11 @@ for t in "${tests[@]}"; do
   grep -Eq "^> TEST \*?passthrough.nvidia.$t" <<<"$doc" \
     || { echo "package: ansible-doc -t test does not render passthrough.nvidia.$t" >&2; exit 1; }
 done
+for t in "${filters[@]}"; do
+  doc=$(ansible-doc -t filter "passthrough.nvidia.$t" 2>&1)
+  grep -Eq "^> FILTER \*?passthrough.nvidia.$t" <<<"$doc" \
+    || { echo "package: ansible-doc -t filter does not render passthrough.nvidia.$t" >&2; exit 1; }
+done
 ansible-playbook --syntax-check -i localhost, passthrough.nvidia.site >/dev/null 2>&1 \
   || { echo "package: passthrough.nvidia.site does not pass --syntax-check" >&2; exit 1; }
 # ansible-builder finds the execution-environment requirements in the installed collection.
@@ -45,4 +51,4 @@ ee=$(ansible-builder introspect "$tmp/installed" 2>&1) \
   || { echo "package: ansible-builder introspect failed: $ee" >&2; exit 1; }
 grep -q "openssh-client \[platform:dpkg\]" <<<"$ee" \
   || { echo "package: ansible-builder does not see meta/execution-environment.yml's bindep: $ee" >&2; exit 1; }
-echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline; ansible-doc renders ${#modules[@]} modules (${modules[*]}), ${#roles[@]} roles, ${#tests[@]} test plugin(s); ansible-builder reads its EE requirements"
+echo "package: $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB) builds, installs offline; ansible-doc renders ${#modules[@]} modules (${modules[*]}), ${#roles[@]} roles, ${#tests[@]} test plugin(s), ${#filters[@]} filters; ansible-builder reads its EE requirements"

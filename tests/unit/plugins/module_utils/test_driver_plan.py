@@ -219,3 +219,18 @@ def test_support_matrix_follows_the_facts():
     assert rows["Pascal"]["Debian 13 (trixie)"].startswith("no driver")
     assert rows["Blackwell"]["Debian 13 (trixie)"].startswith("open modules")
     assert rows["Kepler"]["Debian 12 (bookworm)"].startswith("no driver")
+
+
+def test_a_branch_without_proprietary_modules_is_refused_naming_the_open_ones():
+    # Driver guide 620: "Proprietary Kernel Modules Removed".
+    offered = {"nvidia-kernel-open-dkms": ["620.10.01-1", "610.20.01-1"], "nvidia-kernel-dkms": ["610.20.01-1"]}
+    p = dp.plan_driver("bookworm", [gpu("ada")], flavour="proprietary", branch="620", offered=offered,
+                       pinning=["nvidia-driver-pinning-620", "nvidia-driver-pinning-610"])
+    assert "no proprietary kernel modules for branch 620 (it has open kernel modules for 620)" in p["error"]
+    # auto picks the newest branch that has the flavour asked for.
+    p = dp.plan_driver("bookworm", [gpu("ada")], flavour="proprietary", offered=offered,
+                       pinning=["nvidia-driver-pinning-620", "nvidia-driver-pinning-610"])
+    assert p["error"] == "" and p["branch"] == "610"
+    p = dp.plan_driver("bookworm", [gpu("ada")], offered=offered,
+                       pinning=["nvidia-driver-pinning-620", "nvidia-driver-pinning-610"])
+    assert (p["flavour"], p["branch"]) == ("open", "620")
