@@ -472,7 +472,8 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     kernel_args = hv.get("nvidia_driver_kernel_args_managed")
     if kernel_args is None:
         kernel_args = hv.get("nvidia_driver_kernel_args") or []
-    home = hv.get("cuda_toolkit_home") or ""
+    result = hv.get("cuda_toolkit_result")
+    home = (result.get("home") if isinstance(result, dict) else "") or ""
     return {
         "host": host,
         "reachable": not unreachable and bool(probe or facts),

@@ -49,7 +49,7 @@ options:
         C(passthrough_setup), C(passthrough_failure), C(nvidia_driver_smi), C(gpu_report_smi),
         C(nvidia_driver_dmesg), C(nvidia_driver_proc_cmdline), C(nvidia_driver_rebooted),
         C(nvidia_driver_reboot_required), C(nvidia_driver_reboot_reasons), C(nvidia_driver_kernel_args_managed),
-        C(cuda_toolkit_home) and the distribution facts.
+        C(cuda_toolkit_result) and the distribution facts.
       - Exactly one of O(guests) and O(hosts).
     type: list
     elements: str

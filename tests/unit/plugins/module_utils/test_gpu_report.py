@@ -227,7 +227,7 @@ def hostvars(**kw):
           "nvidia_driver_kernel_args_managed": ["pci=realloc"],
           "nvidia_driver_proc_cmdline": {"content": "Qk9PVF9JTUFHRT0vdm1saW51eiBybyBwY2k9cmVhbGxvYwo="},
           "nvidia_driver_rebooted": False, "nvidia_driver_reboot_required": False, "nvidia_driver_reboot_reasons": [],
-          "cuda_toolkit_home": "/usr/local/cuda-12.8"}
+          "cuda_toolkit_result": {"home": "/usr/local/cuda-12.8", "version": "12.8"}}
     hv.update(kw)
     return hv
 
@@ -418,3 +418,10 @@ def test_remediations_of_the_catalog_keep_their_code_spans_and_forged_ones_do_no
     assert R._remedy(R.SIGNATURES[0]["remediation"]) == R.SIGNATURES[0]["remediation"]
     assert R._remedy("run `rm -rf /` | tee") == "run \\`rm -rf /\\` \\| tee"
     assert row["status"] == "ok"
+
+
+def test_the_toolkit_comes_from_the_roles_result_only():
+    # A role variable (cuda_toolkit_home) is not the result; a result that is not a dict is no toolkit.
+    assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result=None, cuda_toolkit_home="/usr/local/cuda-9.9"),
+                                 active=["gpu-1"])["toolkit"] is None
+    assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result="cuda-13.5"), active=["gpu-1"])["toolkit"] is None
