@@ -316,7 +316,7 @@ def plan_toolkit(gpus, version="auto", available=None, driver_branch="", release
     version asked for, if that holds. available: package names (apt-cache pkgnames cuda-toolkit-).
     Returns error, version, package, reasons, available (the versions found)."""
     avail = toolkit_versions(available)
-    plan = {"error": "", "version": "", "package": "", "reasons": [], "available": avail}
+    plan = {"error": "", "version": "", "package": "", "home": "", "reasons": [], "available": avail}
     gpus = describe_gpus(gpus)
     caps = [(ns.GENERATION[g["generation"]]["cuda_major_max"], g) for g in gpus
             if g["generation"] in ns.GENERATION and ns.GENERATION[g["generation"]]["cuda_major_max"]]
@@ -362,6 +362,8 @@ def plan_toolkit(gpus, version="auto", available=None, driver_branch="", release
         plan["version"] = v
         plan["reasons"].append("CUDA %s: cuda_toolkit_version" % v)
     plan["package"] = "cuda-toolkit-" + plan["version"].replace(".", "-")
+    # Where NVIDIA's cuda-toolkit-X-Y packages install.
+    plan["home"] = "/usr/local/cuda-" + plan["version"]
     return plan
 
 
