@@ -40,8 +40,11 @@ def nvidia_driver_plan(state, release, flavour="auto", branch="auto", package_se
                                    installed=installed or {})
 
 
-def nvidia_toolkit_plan(state, version="auto", driver_branch="", release=""):
+def nvidia_toolkit_plan(state, version="auto", driver_branch="", release="", installed=None):
+    """driver_branch: the branch the driver will have (site.yml: the driver's plan); empty: the
+    branch of the installed kernel-module package in ``installed`` (ansible_facts.packages)."""
     state = _state(state, "nvidia_toolkit_plan")
+    driver_branch = driver_branch or driver_plan.installed_driver_branch(installed)
     names = (state.get("apt_names") or {}).get("cuda-toolkit-") or []
     rel = nvidia_support.RELEASES.get(release, {}).get("description", release or "this guest")
     return driver_plan.plan_toolkit(state.get("pci_gpus") or [], version="" if version is None else str(version),

@@ -147,7 +147,7 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
     (what differs on the guest, in words; empty when converged), reasons (why each choice)."""
     offered = offered or {}
     pinning = [p for p in (pinning or []) if isinstance(p, str)]
-    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "",
+    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "", "module_package": "",
             "pin_package": "", "pin_remove": [], "packages": [], "remove": [], "changes": [], "reasons": [],
             "branches_offered": {}}
     errors = validate_driver_input(flavour, branch, package_set)
@@ -198,7 +198,7 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
         plan["reasons"].append("%s kernel modules: nvidia_driver_kernel_module" % flavour)
     fl = plan["flavour"]
     have = plan["branches_offered"][fl]
-    module_pkg = ns.MODULE_PACKAGES[fl]
+    module_pkg = plan["module_package"] = ns.MODULE_PACKAGES[fl]
 
     # Branch: the newest the repository offers for the flavour, but no newer than the oldest
     # GPU's last branch; or the one asked for, if the repository and the GPUs allow it.
@@ -298,6 +298,15 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
             if got and got != want:
                 changes.append("%s %s is installed, %s wanted" % (name, v, want))
     return plan
+
+
+def installed_driver_branch(installed):
+    """The branch of the installed kernel-module package ('' when none is installed)."""
+    for name in (ns.MODULE_PACKAGES["open"], ns.MODULE_PACKAGES["proprietary"]):
+        v = _installed_version(installed or {}, name)
+        if v:
+            return branch_of(v)
+    return ""
 
 
 def toolkit_versions(names):

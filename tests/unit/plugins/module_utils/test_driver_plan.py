@@ -135,11 +135,16 @@ def installed(*pairs):
     return dict((n, [{"name": n, "version": v}]) for n, v in pairs)
 
 
-def test_a_converged_guest_has_no_changes():
+def open_595():
+    """A guest converged with the defaults on a Hopper GPU (debian12): compute set, open, 595."""
     v = "595.45.04-1"
-    have = installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
+    return installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
                      ("nvidia-driver-pinning-595", "595-5"))
-    assert plan(["hopper"], installed=have)["changes"] == []
+
+
+def test_a_converged_guest_has_no_changes():
+    p = plan(["hopper"], installed=open_595())
+    assert p["changes"] == [] and p["module_package"] == "nvidia-kernel-open-dkms"
 
 
 def test_a_point_release_of_the_branch_is_not_a_change():
@@ -150,21 +155,15 @@ def test_a_point_release_of_the_branch_is_not_a_change():
 
 
 def test_changing_the_branch_is_a_change_and_swaps_the_lock():
-    v = "595.45.04-1"
-    have = installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
-                     ("nvidia-driver-pinning-595", "595-5"))
-    p = plan(["hopper"], branch="580", installed=have)
+    p = plan(["hopper"], branch="580", installed=open_595())
     assert p["pin_remove"] == ["nvidia-driver-pinning-595"]
     assert "install nvidia-driver-pinning-580" in p["changes"]
     assert "nvidia-driver-cuda 595.45.04-1 is installed, 580 wanted" in p["changes"]
 
 
 def test_switching_the_flavour_removes_the_other_module():
-    v = "595.45.04-1"
-    have = installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
-                     ("nvidia-driver-pinning-595", "595-5"))
-    p = plan(["hopper"], flavour="proprietary", installed=have)
-    assert p["remove"] == ["nvidia-kernel-open-dkms"]
+    p = plan(["hopper"], flavour="proprietary", installed=open_595())
+    assert p["remove"] == ["nvidia-kernel-open-dkms"] and p["module_package"] == "nvidia-kernel-dkms"
     assert any("switch the kernel modules" in c for c in p["changes"])
     assert "install nvidia-kernel-dkms" in p["changes"]
 
@@ -234,3 +233,15 @@ def test_a_branch_without_proprietary_modules_is_refused_naming_the_open_ones():
     p = dp.plan_driver("bookworm", [gpu("ada")], offered=offered,
                        pinning=["nvidia-driver-pinning-620", "nvidia-driver-pinning-610"])
     assert (p["flavour"], p["branch"]) == ("open", "620")
+
+
+def test_the_toolkit_filter_takes_the_installed_driver_branch():
+    from ansible_collections.passthrough.nvidia.plugins.filter.nvidia import nvidia_toolkit_plan
+    state = {"pci_gpus": [gpu("hopper")], "apt_names": {"cuda-toolkit-": TOOLKITS12}}
+    # A driver of branch 560 installed: CUDA 13 needs 580, so 12.9.
+    old = installed(("nvidia-kernel-dkms", "560.35.03-1"))
+    assert nvidia_toolkit_plan(state, installed=old)["version"] == "12.9"
+    assert nvidia_toolkit_plan(state, installed=open_595())["version"] == "13.5"
+    # The branch the driver will have (site.yml) wins over what is installed now.
+    assert nvidia_toolkit_plan(state, installed=old, driver_branch="595")["version"] == "13.5"
+    assert nvidia_toolkit_plan(state)["version"] == "13.5"
