@@ -15,7 +15,7 @@ RELEASE ?= bookworm
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 
-.PHONY: bench test deps system-deps venv images lint sanity unit molecule package build clean help lab lab-down
+.PHONY: bench test deps system-deps venv wheels images lint sanity unit molecule package build clean help lab lab-down
 
 help:
 	@echo "make test       set up (apt, .venv, images) and run lint, sanity, unit, molecule"
@@ -27,7 +27,17 @@ help:
 test:
 	@tests/run-tests.sh
 
-deps: system-deps venv images
+deps: system-deps venv wheels images
+
+# NVIDIA's real CUDA compiler (PyPI wheels, pinned by hash) for the test repository's toolkit.
+WHEELS := .cache/cuda-wheels
+wheels: $(WHEELS)/.downloaded
+
+$(WHEELS)/.downloaded: tests/repo/cuda-wheels.txt $(VENV)/.installed
+	rm -rf $(WHEELS)
+	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+	  --only-binary=:all: -r tests/repo/cuda-wheels.txt -d $(WHEELS)
+	touch $@
 
 system-deps:
 	@tests/setup-host.sh

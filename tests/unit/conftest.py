@@ -36,3 +36,28 @@ def _tree_texts():
 def tree_texts():
     """The tree's text files, for tests that scan the whole tree for forbidden patterns."""
     return _tree_texts()
+
+
+@pytest.fixture(scope="session")
+def libcuda_double(tmp_path_factory):
+    """tests/doubles/libcuda-double.c compiled (gcc) into a libcuda.so.1 of its own."""
+    import subprocess
+    out = tmp_path_factory.mktemp("libcuda") / "libcuda.so.1"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out),
+                    os.path.join(ROOT, "tests", "doubles", "libcuda-double.c")], check=True)
+    return str(out)
+
+
+CUDA_WHEELS = os.path.join(ROOT, ".cache", "cuda-wheels")
+
+
+@pytest.fixture(scope="session")
+def cuda_wheel():
+    """The path of one of NVIDIA's CUDA wheels that `make deps` downloads (tests/repo/cuda-wheels.txt)."""
+    import glob
+
+    def find(project):
+        found = glob.glob(os.path.join(CUDA_WHEELS, project.replace("-", "_") + "-*.whl"))
+        assert found, "%s is not in %s: run `make deps` (make wheels)" % (project, CUDA_WHEELS)
+        return found[0]
+    return find
