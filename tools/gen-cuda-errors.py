@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Writes plugins/module_utils/cuda_errors.py from NVIDIA's own headers: the CUresult enum of
 cuda.h (the driver API: what cuda_probe gets back) and the cudaError enum of driver_types.h
 (the runtime API: what a compiled CUDA program prints), each code with its name and the first
@@ -33,6 +33,33 @@ def parse(src, start, end):
             re.findall(r"/\*\*(.*?)\*/\s*(\w+)\s*=\s*(\d+)", body, re.S)]
 
 
+def chunks(text, width=100):
+    """Cuts text at spaces into pieces of at most width characters (a longer word stays whole);
+    the pieces joined give the text back exactly."""
+    pieces, cur = [], ""
+    for word in text.split(" "):
+        cand = word if not cur else cur + " " + word
+        if cur and len(cand) > width:
+            pieces.append(cur + " ")
+            cur = word
+        else:
+            cur = cand
+    pieces.append(cur)
+    return pieces
+
+
+def entry(code, name, meaning):
+    """One dictionary row, its meaning split over lines so that no line passes pep8's limit."""
+    head = "    %d: (%r," % (code, name)
+    parts = chunks(meaning)
+    if len(parts) == 1 and len(head) + len(repr(meaning)) < 150:
+        return "%s %r)," % (head, meaning)
+    indent = " " * (len("    %d: (" % code))
+    lines = [head] + [indent + repr(p) for p in parts]
+    lines[-1] += "),"
+    return "\n".join(lines)
+
+
 def render(wheel):
     version = os.path.basename(wheel).split("-")[1]
     with zipfile.ZipFile(wheel) as z:
@@ -49,9 +76,9 @@ def render(wheel):
            '__metaclass__ = type', '',
            'CUDA_HEADERS_VERSION = %r' % version, '',
            'CU_RESULTS = {']
-    out += ['    %d: (%r, %r),' % row for row in cu]
+    out += [entry(*row) for row in cu]
     out += ['}', '', 'RUNTIME_ERRORS = {']
-    out += ['    %d: (%r, %r),' % row for row in rt]
+    out += [entry(*row) for row in rt]
     out += ['}', '']
     return "\n".join(out)
 

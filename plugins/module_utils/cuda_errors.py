@@ -11,9 +11,15 @@ CUDA_HEADERS_VERSION = '13.5.37'
 
 CU_RESULTS = {
     0: ('CUDA_SUCCESS', 'The API call returned with no errors.'),
-    1: ('CUDA_ERROR_INVALID_VALUE', 'This indicates that one or more of the parameters passed to the API call is not within an acceptable range of values.'),
-    2: ('CUDA_ERROR_OUT_OF_MEMORY', 'The API call failed because it was unable to allocate enough memory or other resources to perform the requested operation.'),
-    3: ('CUDA_ERROR_NOT_INITIALIZED', 'This indicates that the CUDA driver has not been initialized with cuInit() or that initialization has failed.'),
+    1: ('CUDA_ERROR_INVALID_VALUE',
+        'This indicates that one or more of the parameters passed to the API call is not within an acceptable '
+        'range of values.'),
+    2: ('CUDA_ERROR_OUT_OF_MEMORY',
+        'The API call failed because it was unable to allocate enough memory or other resources to perform '
+        'the requested operation.'),
+    3: ('CUDA_ERROR_NOT_INITIALIZED',
+        'This indicates that the CUDA driver has not been initialized with cuInit() or that initialization '
+        'has failed.'),
     4: ('CUDA_ERROR_DEINITIALIZED', 'This indicates that the CUDA driver is in the process of shutting down.'),
     5: ('CUDA_ERROR_PROFILER_DISABLED', 'This indicates profiler is not initialized for this run.'),
     6: ('CUDA_ERROR_PROFILER_NOT_INITIALIZED', '\\deprecated This error return is deprecated as of CUDA 5.0.'),
@@ -22,13 +28,19 @@ CU_RESULTS = {
     34: ('CUDA_ERROR_STUB_LIBRARY', 'This indicates that the CUDA driver that the application has loaded is a stub library.'),
     36: ('CUDA_ERROR_CALL_REQUIRES_NEWER_DRIVER', 'This indicates that the API call requires a newer CUDA driver than the one currently installed.'),
     46: ('CUDA_ERROR_DEVICE_UNAVAILABLE', 'This indicates that requested CUDA device is unavailable at the current time.'),
-    47: ('CUDA_ERROR_MULTICAST_RESOURCE_FULL', 'The API call failed because of a hardware resource required to bind memory to a multicast object is unavailable.'),
+    47: ('CUDA_ERROR_MULTICAST_RESOURCE_FULL',
+         'The API call failed because of a hardware resource required to bind memory to a multicast object is '
+         'unavailable.'),
     100: ('CUDA_ERROR_NO_DEVICE', 'This indicates that no CUDA-capable devices were detected by the installed CUDA driver.'),
-    101: ('CUDA_ERROR_INVALID_DEVICE', 'This indicates that the device ordinal supplied by the user does not correspond to a valid CUDA device or that the action requested is invalid for the specified device.'),
+    101: ('CUDA_ERROR_INVALID_DEVICE',
+          'This indicates that the device ordinal supplied by the user does not correspond to a valid CUDA '
+          'device or that the action requested is invalid for the specified device.'),
     102: ('CUDA_ERROR_DEVICE_NOT_LICENSED', 'This error indicates that the Grid license is not applied.'),
     200: ('CUDA_ERROR_INVALID_IMAGE', 'This indicates that the device kernel image is invalid.'),
     201: ('CUDA_ERROR_INVALID_CONTEXT', 'This most frequently indicates that there is no context bound to the current thread.'),
-    202: ('CUDA_ERROR_CONTEXT_ALREADY_CURRENT', 'This indicated that the context being supplied as a parameter to the API call was already the active context.'),
+    202: ('CUDA_ERROR_CONTEXT_ALREADY_CURRENT',
+          'This indicated that the context being supplied as a parameter to the API call was already the active '
+          'context.'),
     205: ('CUDA_ERROR_MAP_FAILED', 'This indicates that a map or register operation has failed.'),
     206: ('CUDA_ERROR_UNMAP_FAILED', 'This indicates that an unmap or unregister operation has failed.'),
     207: ('CUDA_ERROR_ARRAY_IS_MAPPED', 'This indicates that the specified array is currently mapped and thus cannot be destroyed.'),
@@ -40,7 +52,9 @@ CU_RESULTS = {
     213: ('CUDA_ERROR_NOT_MAPPED_AS_POINTER', 'This indicates that a mapped resource is not available for access as a pointer.'),
     214: ('CUDA_ERROR_ECC_UNCORRECTABLE', 'This indicates that an uncorrectable ECC error was detected during execution.'),
     215: ('CUDA_ERROR_UNSUPPORTED_LIMIT', 'This indicates that the CUlimit passed to the API call is not supported by the active device.'),
-    216: ('CUDA_ERROR_CONTEXT_ALREADY_IN_USE', 'This indicates that the CUcontext passed to the API call can only be bound to a single CPU thread at a time but is already bound to a CPU thread.'),
+    216: ('CUDA_ERROR_CONTEXT_ALREADY_IN_USE',
+          'This indicates that the CUcontext passed to the API call can only be bound to a single CPU thread at '
+          'a time but is already bound to a CPU thread.'),
     217: ('CUDA_ERROR_PEER_ACCESS_UNSUPPORTED', 'This indicates that peer access is not supported across the given devices.'),
     218: ('CUDA_ERROR_INVALID_PTX', 'This indicates that a PTX JIT compilation failed.'),
     219: ('CUDA_ERROR_INVALID_GRAPHICS_CONTEXT', 'This indicates an error with OpenGL or DirectX context.'),
@@ -48,9 +62,15 @@ CU_RESULTS = {
     221: ('CUDA_ERROR_JIT_COMPILER_NOT_FOUND', 'This indicates that the PTX JIT compiler library was not found.'),
     222: ('CUDA_ERROR_UNSUPPORTED_PTX_VERSION', 'This indicates that the provided PTX was compiled with an unsupported toolchain.'),
     223: ('CUDA_ERROR_JIT_COMPILATION_DISABLED', 'This indicates that the PTX JIT compilation was disabled.'),
-    224: ('CUDA_ERROR_UNSUPPORTED_EXEC_AFFINITY', 'This indicates that the CUexecAffinityType passed to the API call is not supported by the active device.'),
-    225: ('CUDA_ERROR_UNSUPPORTED_DEVSIDE_SYNC', 'This indicates that the code to be compiled by the PTX JIT contains unsupported call to cudaDeviceSynchronize.'),
-    226: ('CUDA_ERROR_CONTAINED', "This indicates that an exception occurred on the device that is now contained by the GPU's error containment capability."),
+    224: ('CUDA_ERROR_UNSUPPORTED_EXEC_AFFINITY',
+          'This indicates that the CUexecAffinityType passed to the API call is not supported by the active '
+          'device.'),
+    225: ('CUDA_ERROR_UNSUPPORTED_DEVSIDE_SYNC',
+          'This indicates that the code to be compiled by the PTX JIT contains unsupported call to '
+          'cudaDeviceSynchronize.'),
+    226: ('CUDA_ERROR_CONTAINED',
+          "This indicates that an exception occurred on the device that is now contained by the GPU's error "
+          'containment capability.'),
     227: ('CUDA_ERROR_INSUFFICIENT_LOADER_VERSION', 'This indicates that the Loader version is insufficient for fatbin'),
     300: ('CUDA_ERROR_INVALID_SOURCE', 'This indicates that the device kernel source is invalid.'),
     301: ('CUDA_ERROR_FILE_NOT_FOUND', 'This indicates that the file specified was not found.'),
@@ -58,87 +78,172 @@ CU_RESULTS = {
     303: ('CUDA_ERROR_SHARED_OBJECT_INIT_FAILED', 'This indicates that initialization of a shared object failed.'),
     304: ('CUDA_ERROR_OPERATING_SYSTEM', 'This indicates that an OS call failed.'),
     400: ('CUDA_ERROR_INVALID_HANDLE', 'This indicates that a resource handle passed to the API call was not valid.'),
-    401: ('CUDA_ERROR_ILLEGAL_STATE', 'This indicates that a resource required by the API call is not in a valid state to perform the requested operation.'),
-    402: ('CUDA_ERROR_LOSSY_QUERY', 'This indicates an attempt was made to introspect an object in a way that would discard semantically important information.'),
+    401: ('CUDA_ERROR_ILLEGAL_STATE',
+          'This indicates that a resource required by the API call is not in a valid state to perform the '
+          'requested operation.'),
+    402: ('CUDA_ERROR_LOSSY_QUERY',
+          'This indicates an attempt was made to introspect an object in a way that would discard semantically '
+          'important information.'),
     500: ('CUDA_ERROR_NOT_FOUND', 'This indicates that a named symbol was not found.'),
     600: ('CUDA_ERROR_NOT_READY', 'This indicates that asynchronous operations issued previously have not completed yet.'),
-    700: ('CUDA_ERROR_ILLEGAL_ADDRESS', 'While executing a kernel, the device encountered a load or store instruction on an invalid memory address.'),
+    700: ('CUDA_ERROR_ILLEGAL_ADDRESS',
+          'While executing a kernel, the device encountered a load or store instruction on an invalid memory '
+          'address.'),
     701: ('CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES', 'This indicates that a launch did not occur because it did not have appropriate resources.'),
     702: ('CUDA_ERROR_LAUNCH_TIMEOUT', 'This indicates that the device kernel took too long to execute.'),
     703: ('CUDA_ERROR_LAUNCH_INCOMPATIBLE_TEXTURING', 'This error indicates a kernel launch that uses an incompatible texturing mode.'),
-    704: ('CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED', 'This error indicates that a call to cuCtxEnablePeerAccess() is trying to re-enable peer access to a context which has already had peer access to it enabled.'),
-    705: ('CUDA_ERROR_PEER_ACCESS_NOT_ENABLED', 'This error indicates that cuCtxDisablePeerAccess() is trying to disable peer access which has not been enabled yet via cuCtxEnablePeerAccess().'),
+    704: ('CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED',
+          'This error indicates that a call to cuCtxEnablePeerAccess() is trying to re-enable peer access to a '
+          'context which has already had peer access to it enabled.'),
+    705: ('CUDA_ERROR_PEER_ACCESS_NOT_ENABLED',
+          'This error indicates that cuCtxDisablePeerAccess() is trying to disable peer access which has not '
+          'been enabled yet via cuCtxEnablePeerAccess().'),
     708: ('CUDA_ERROR_PRIMARY_CONTEXT_ACTIVE', 'This error indicates that the primary context for the specified device has already been initialized.'),
-    709: ('CUDA_ERROR_CONTEXT_IS_DESTROYED', 'This error indicates that the context current to the calling thread has been destroyed using cuCtxDestroy, or is a primary context which has not yet been initialized.'),
+    709: ('CUDA_ERROR_CONTEXT_IS_DESTROYED',
+          'This error indicates that the context current to the calling thread has been destroyed using '
+          'cuCtxDestroy, or is a primary context which has not yet been initialized.'),
     710: ('CUDA_ERROR_ASSERT', 'A device-side assert triggered during kernel execution.'),
-    711: ('CUDA_ERROR_TOO_MANY_PEERS', 'This error indicates that the hardware resources required to enable peer access have been exhausted for one or more of the devices passed to cuCtxEnablePeerAccess().'),
-    712: ('CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED', 'This error indicates that the memory range passed to cuMemHostRegister() has already been registered.'),
-    713: ('CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED', 'This error indicates that the pointer passed to cuMemHostUnregister() does not correspond to any currently registered memory region.'),
+    711: ('CUDA_ERROR_TOO_MANY_PEERS',
+          'This error indicates that the hardware resources required to enable peer access have been exhausted '
+          'for one or more of the devices passed to cuCtxEnablePeerAccess().'),
+    712: ('CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED',
+          'This error indicates that the memory range passed to cuMemHostRegister() has already been '
+          'registered.'),
+    713: ('CUDA_ERROR_HOST_MEMORY_NOT_REGISTERED',
+          'This error indicates that the pointer passed to cuMemHostUnregister() does not correspond to any '
+          'currently registered memory region.'),
     714: ('CUDA_ERROR_HARDWARE_STACK_ERROR', 'While executing a kernel, the device encountered a stack error.'),
     715: ('CUDA_ERROR_ILLEGAL_INSTRUCTION', 'While executing a kernel, the device encountered an illegal instruction.'),
-    716: ('CUDA_ERROR_MISALIGNED_ADDRESS', 'While executing a kernel, the device encountered a load or store instruction on a memory address which is not aligned.'),
-    717: ('CUDA_ERROR_INVALID_ADDRESS_SPACE', 'While executing a kernel, the device encountered an instruction which can only operate on memory locations in certain address spaces (global, shared, or local), but was supplied a memory address not belonging to an allowed address space.'),
+    716: ('CUDA_ERROR_MISALIGNED_ADDRESS',
+          'While executing a kernel, the device encountered a load or store instruction on a memory address '
+          'which is not aligned.'),
+    717: ('CUDA_ERROR_INVALID_ADDRESS_SPACE',
+          'While executing a kernel, the device encountered an instruction which can only operate on memory '
+          'locations in certain address spaces (global, shared, or local), but was supplied a memory address '
+          'not belonging to an allowed address space.'),
     718: ('CUDA_ERROR_INVALID_PC', 'While executing a kernel, the device program counter wrapped its address space.'),
     719: ('CUDA_ERROR_LAUNCH_FAILED', 'An exception occurred on the device while executing a kernel.'),
-    720: ('CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE', 'This error indicates that the number of blocks launched per grid for a kernel that was launched via either cuLaunchCooperativeKernel or cuLaunchCooperativeKernelMultiDevice exceeds the maximum number of blocks as allowed by cuOccupancyMaxActiveBlocksPerMultiprocessor or cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags times the number of multiprocessors as specified by the device attribute CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT.'),
-    721: ('CUDA_ERROR_TENSOR_MEMORY_LEAK', 'An exception occurred on the device while exiting a kernel using tensor memory: the tensor memory was not completely deallocated.'),
+    720: ('CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE',
+          'This error indicates that the number of blocks launched per grid for a kernel that was launched via '
+          'either cuLaunchCooperativeKernel or cuLaunchCooperativeKernelMultiDevice exceeds the maximum number '
+          'of blocks as allowed by cuOccupancyMaxActiveBlocksPerMultiprocessor or '
+          'cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags times the number of multiprocessors as '
+          'specified by the device attribute CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT.'),
+    721: ('CUDA_ERROR_TENSOR_MEMORY_LEAK',
+          'An exception occurred on the device while exiting a kernel using tensor memory: the tensor memory '
+          'was not completely deallocated.'),
     800: ('CUDA_ERROR_NOT_PERMITTED', 'This error indicates that the attempted operation is not permitted.'),
     801: ('CUDA_ERROR_NOT_SUPPORTED', 'This error indicates that the attempted operation is not supported on the current system or device.'),
     802: ('CUDA_ERROR_SYSTEM_NOT_READY', 'This error indicates that the system is not yet ready to start any CUDA work.'),
-    803: ('CUDA_ERROR_SYSTEM_DRIVER_MISMATCH', 'This error indicates that there is a mismatch between the versions of the display driver and the CUDA driver.'),
-    804: ('CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE', 'This error indicates that the system was upgraded to run with forward compatibility but the visible hardware detected by CUDA does not support this configuration.'),
-    805: ('CUDA_ERROR_MPS_CONNECTION_FAILED', 'This error indicates that the MPS client failed to connect to the MPS control daemon or the MPS server.'),
-    806: ('CUDA_ERROR_MPS_RPC_FAILURE', 'This error indicates that the remote procedural call between the MPS server and the MPS client failed.'),
+    803: ('CUDA_ERROR_SYSTEM_DRIVER_MISMATCH',
+          'This error indicates that there is a mismatch between the versions of the display driver and the '
+          'CUDA driver.'),
+    804: ('CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE',
+          'This error indicates that the system was upgraded to run with forward compatibility but the visible '
+          'hardware detected by CUDA does not support this configuration.'),
+    805: ('CUDA_ERROR_MPS_CONNECTION_FAILED',
+          'This error indicates that the MPS client failed to connect to the MPS control daemon or the MPS '
+          'server.'),
+    806: ('CUDA_ERROR_MPS_RPC_FAILURE',
+          'This error indicates that the remote procedural call between the MPS server and the MPS client '
+          'failed.'),
     807: ('CUDA_ERROR_MPS_SERVER_NOT_READY', 'This error indicates that the MPS server is not ready to accept new MPS client requests.'),
     808: ('CUDA_ERROR_MPS_MAX_CLIENTS_REACHED', 'This error indicates that the hardware resources required to create MPS client have been exhausted.'),
-    809: ('CUDA_ERROR_MPS_MAX_CONNECTIONS_REACHED', 'This error indicates the the hardware resources required to support device connections have been exhausted.'),
+    809: ('CUDA_ERROR_MPS_MAX_CONNECTIONS_REACHED',
+          'This error indicates the the hardware resources required to support device connections have been '
+          'exhausted.'),
     810: ('CUDA_ERROR_MPS_CLIENT_TERMINATED', 'This error indicates that the MPS client has been terminated by the server.'),
-    811: ('CUDA_ERROR_CDP_NOT_SUPPORTED', 'This error indicates that the module is using CUDA Dynamic Parallelism, but the current configuration, like MPS, does not support it.'),
-    812: ('CUDA_ERROR_CDP_VERSION_MISMATCH', 'This error indicates that a module contains an unsupported interaction between different versions of CUDA Dynamic Parallelism.'),
+    811: ('CUDA_ERROR_CDP_NOT_SUPPORTED',
+          'This error indicates that the module is using CUDA Dynamic Parallelism, but the current '
+          'configuration, like MPS, does not support it.'),
+    812: ('CUDA_ERROR_CDP_VERSION_MISMATCH',
+          'This error indicates that a module contains an unsupported interaction between different versions of '
+          'CUDA Dynamic Parallelism.'),
     900: ('CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED', 'This error indicates that the operation is not permitted when the stream is capturing.'),
-    901: ('CUDA_ERROR_STREAM_CAPTURE_INVALIDATED', 'This error indicates that the current capture sequence on the stream has been invalidated due to a previous error.'),
-    902: ('CUDA_ERROR_STREAM_CAPTURE_MERGE', 'This error indicates that the operation would have resulted in a merge of two independent capture sequences.'),
+    901: ('CUDA_ERROR_STREAM_CAPTURE_INVALIDATED',
+          'This error indicates that the current capture sequence on the stream has been invalidated due to a '
+          'previous error.'),
+    902: ('CUDA_ERROR_STREAM_CAPTURE_MERGE',
+          'This error indicates that the operation would have resulted in a merge of two independent capture '
+          'sequences.'),
     903: ('CUDA_ERROR_STREAM_CAPTURE_UNMATCHED', 'This error indicates that the capture was not initiated in this stream.'),
-    904: ('CUDA_ERROR_STREAM_CAPTURE_UNJOINED', 'This error indicates that the capture sequence contains a fork that was not joined to the primary stream.'),
-    905: ('CUDA_ERROR_STREAM_CAPTURE_ISOLATION', 'This error indicates that a dependency would have been created which crosses the capture sequence boundary.'),
-    906: ('CUDA_ERROR_STREAM_CAPTURE_IMPLICIT', 'This error indicates a disallowed implicit dependency on a current capture sequence from cudaStreamLegacy.'),
-    907: ('CUDA_ERROR_CAPTURED_EVENT', 'This error indicates that the operation is not permitted on an event which was last recorded in a capturing stream.'),
-    908: ('CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD', 'A stream capture sequence not initiated with the CU_STREAM_CAPTURE_MODE_RELAXED argument to cuStreamBeginCapture was passed to cuStreamEndCapture in a different thread.'),
+    904: ('CUDA_ERROR_STREAM_CAPTURE_UNJOINED',
+          'This error indicates that the capture sequence contains a fork that was not joined to the primary '
+          'stream.'),
+    905: ('CUDA_ERROR_STREAM_CAPTURE_ISOLATION',
+          'This error indicates that a dependency would have been created which crosses the capture sequence '
+          'boundary.'),
+    906: ('CUDA_ERROR_STREAM_CAPTURE_IMPLICIT',
+          'This error indicates a disallowed implicit dependency on a current capture sequence from '
+          'cudaStreamLegacy.'),
+    907: ('CUDA_ERROR_CAPTURED_EVENT',
+          'This error indicates that the operation is not permitted on an event which was last recorded in a '
+          'capturing stream.'),
+    908: ('CUDA_ERROR_STREAM_CAPTURE_WRONG_THREAD',
+          'A stream capture sequence not initiated with the CU_STREAM_CAPTURE_MODE_RELAXED argument to '
+          'cuStreamBeginCapture was passed to cuStreamEndCapture in a different thread.'),
     909: ('CUDA_ERROR_TIMEOUT', 'This error indicates that the timeout specified for the wait operation has lapsed.'),
-    910: ('CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE', 'This error indicates that the graph update was not performed because it included changes which violated constraints specific to instantiated graph update.'),
+    910: ('CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE',
+          'This error indicates that the graph update was not performed because it included changes which '
+          'violated constraints specific to instantiated graph update.'),
     911: ('CUDA_ERROR_EXTERNAL_DEVICE', 'This indicates that an error has occurred in a device outside of GPU.'),
     912: ('CUDA_ERROR_INVALID_CLUSTER_SIZE', 'Indicates a kernel launch error due to cluster misconfiguration.'),
     913: ('CUDA_ERROR_FUNCTION_NOT_LOADED', 'Indiciates a function handle is not loaded when calling an API that requires a loaded function.'),
     914: ('CUDA_ERROR_INVALID_RESOURCE_TYPE', 'This error indicates one or more resources passed in are not valid resource types for the operation.'),
-    915: ('CUDA_ERROR_INVALID_RESOURCE_CONFIGURATION', 'This error indicates one or more resources are insufficient or non-applicable for the operation.'),
+    915: ('CUDA_ERROR_INVALID_RESOURCE_CONFIGURATION',
+          'This error indicates one or more resources are insufficient or non-applicable for the operation.'),
     916: ('CUDA_ERROR_KEY_ROTATION', 'This error indicates that an error happened during the key rotation sequence.'),
-    917: ('CUDA_ERROR_STREAM_DETACHED', 'This error indicates that the requested operation is not permitted because the stream is in a detached state.'),
+    917: ('CUDA_ERROR_STREAM_DETACHED',
+          'This error indicates that the requested operation is not permitted because the stream is in a '
+          'detached state.'),
     918: ('CUDA_ERROR_GRAPH_RECAPTURE_FAILURE', 'This error indicates that a graph recapture failed and had to be terminated.'),
-    919: ('CUDA_ERROR_FABRIC_NOT_READY', 'The GPU fabric is not ready within the bounded wait while the fabric manager probe is still in progress (or not converging in time).'),
+    919: ('CUDA_ERROR_FABRIC_NOT_READY',
+          'The GPU fabric is not ready within the bounded wait while the fabric manager probe is still in '
+          'progress (or not converging in time).'),
     999: ('CUDA_ERROR_UNKNOWN', 'This indicates that an unknown internal error has occurred.'),
 }
 
 RUNTIME_ERRORS = {
     0: ('cudaSuccess', 'The API call returned with no errors.'),
-    1: ('cudaErrorInvalidValue', 'This indicates that one or more of the parameters passed to the API call is not within an acceptable range of values.'),
-    2: ('cudaErrorMemoryAllocation', 'The API call failed because it was unable to allocate enough memory or other resources to perform the requested operation.'),
+    1: ('cudaErrorInvalidValue',
+        'This indicates that one or more of the parameters passed to the API call is not within an acceptable '
+        'range of values.'),
+    2: ('cudaErrorMemoryAllocation',
+        'The API call failed because it was unable to allocate enough memory or other resources to perform '
+        'the requested operation.'),
     3: ('cudaErrorInitializationError', 'The API call failed because the CUDA driver and runtime could not be initialized.'),
-    4: ('cudaErrorCudartUnloading', 'This indicates that a CUDA Runtime API call cannot be executed because it is being called during process shut down, at a point in time after CUDA driver has been unloaded.'),
+    4: ('cudaErrorCudartUnloading',
+        'This indicates that a CUDA Runtime API call cannot be executed because it is being called during '
+        'process shut down, at a point in time after CUDA driver has been unloaded.'),
     5: ('cudaErrorProfilerDisabled', 'This indicates profiler is not initialized for this run.'),
     6: ('cudaErrorProfilerNotInitialized', '\\deprecated This error return is deprecated as of CUDA 5.0.'),
     7: ('cudaErrorProfilerAlreadyStarted', '\\deprecated This error return is deprecated as of CUDA 5.0.'),
     8: ('cudaErrorProfilerAlreadyStopped', '\\deprecated This error return is deprecated as of CUDA 5.0.'),
-    9: ('cudaErrorInvalidConfiguration', 'This indicates that a kernel launch is requesting resources that can never be satisfied by the current device.'),
-    10: ('cudaErrorVersionTranslation', 'This indicates that the driver is newer than the runtime version and returned graph node parameter information that the runtime does not understand and is unable to translate.'),
-    12: ('cudaErrorInvalidPitchValue', 'This indicates that one or more of the pitch-related parameters passed to the API call is not within the acceptable range for pitch.'),
-    13: ('cudaErrorInvalidSymbol', 'This indicates that the symbol name/identifier passed to the API call is not a valid name or identifier.'),
+    9: ('cudaErrorInvalidConfiguration',
+        'This indicates that a kernel launch is requesting resources that can never be satisfied by the '
+        'current device.'),
+    10: ('cudaErrorVersionTranslation',
+         'This indicates that the driver is newer than the runtime version and returned graph node parameter '
+         'information that the runtime does not understand and is unable to translate.'),
+    12: ('cudaErrorInvalidPitchValue',
+         'This indicates that one or more of the pitch-related parameters passed to the API call is not within '
+         'the acceptable range for pitch.'),
+    13: ('cudaErrorInvalidSymbol',
+         'This indicates that the symbol name/identifier passed to the API call is not a valid name or '
+         'identifier.'),
     16: ('cudaErrorInvalidHostPointer', 'This indicates that at least one host pointer passed to the API call is not a valid host pointer.'),
-    17: ('cudaErrorInvalidDevicePointer', 'This indicates that at least one device pointer passed to the API call is not a valid device pointer.'),
+    17: ('cudaErrorInvalidDevicePointer',
+         'This indicates that at least one device pointer passed to the API call is not a valid device '
+         'pointer.'),
     18: ('cudaErrorInvalidTexture', 'This indicates that the texture passed to the API call is not a valid texture.'),
     19: ('cudaErrorInvalidTextureBinding', 'This indicates that the texture binding is not valid.'),
     20: ('cudaErrorInvalidChannelDescriptor', 'This indicates that the channel descriptor passed to the API call is not valid.'),
-    21: ('cudaErrorInvalidMemcpyDirection', 'This indicates that the direction of the memcpy passed to the API call is not one of the types specified by cudaMemcpyKind.'),
-    22: ('cudaErrorAddressOfConstant', 'This indicated that the user has taken the address of a constant variable, which was forbidden up until the CUDA 3.1 release.'),
+    21: ('cudaErrorInvalidMemcpyDirection',
+         'This indicates that the direction of the memcpy passed to the API call is not one of the types '
+         'specified by cudaMemcpyKind.'),
+    22: ('cudaErrorAddressOfConstant',
+         'This indicated that the user has taken the address of a constant variable, which was forbidden up '
+         'until the CUDA 3.1 release.'),
     23: ('cudaErrorTextureFetchFailed', 'This indicated that a texture fetch was not able to be performed.'),
     24: ('cudaErrorTextureNotBound', 'This indicated that a texture was not bound for access.'),
     25: ('cudaErrorSynchronizationError', 'This indicated that a synchronization operation had failed.'),
@@ -151,23 +256,46 @@ RUNTIME_ERRORS = {
     35: ('cudaErrorInsufficientDriver', 'This indicates that the installed NVIDIA CUDA driver is older than the CUDA runtime library.'),
     36: ('cudaErrorCallRequiresNewerDriver', 'This indicates that the API call requires a newer CUDA driver than the one currently installed.'),
     37: ('cudaErrorInvalidSurface', 'This indicates that the surface passed to the API call is not a valid surface.'),
-    43: ('cudaErrorDuplicateVariableName', 'This indicates that multiple global or constant variables (across separate CUDA source files in the application) share the same string name.'),
-    44: ('cudaErrorDuplicateTextureName', 'This indicates that multiple textures (across separate CUDA source files in the application) share the same string name.'),
-    45: ('cudaErrorDuplicateSurfaceName', 'This indicates that multiple surfaces (across separate CUDA source files in the application) share the same string name.'),
+    43: ('cudaErrorDuplicateVariableName',
+         'This indicates that multiple global or constant variables (across separate CUDA source files in the '
+         'application) share the same string name.'),
+    44: ('cudaErrorDuplicateTextureName',
+         'This indicates that multiple textures (across separate CUDA source files in the application) share '
+         'the same string name.'),
+    45: ('cudaErrorDuplicateSurfaceName',
+         'This indicates that multiple surfaces (across separate CUDA source files in the application) share '
+         'the same string name.'),
     46: ('cudaErrorDevicesUnavailable', 'This indicates that all CUDA devices are busy or unavailable at the current time.'),
     49: ('cudaErrorIncompatibleDriverContext', 'This indicates that the current context is not compatible with this the CUDA Runtime.'),
-    52: ('cudaErrorMissingConfiguration', 'The device function being invoked (usually via cudaLaunchKernel()) was not previously configured via the cudaConfigureCall() function.'),
+    52: ('cudaErrorMissingConfiguration',
+         'The device function being invoked (usually via cudaLaunchKernel()) was not previously configured via '
+         'the cudaConfigureCall() function.'),
     53: ('cudaErrorPriorLaunchFailure', 'This indicated that a previous kernel launch failed.'),
-    65: ('cudaErrorLaunchMaxDepthExceeded', 'This error indicates that a device runtime grid launch did not occur because the depth of the child grid would exceed the maximum supported number of nested grid launches.'),
-    66: ('cudaErrorLaunchFileScopedTex', 'This error indicates that a grid launch did not occur because the kernel uses file-scoped textures which are unsupported by the device runtime.'),
-    67: ('cudaErrorLaunchFileScopedSurf', 'This error indicates that a grid launch did not occur because the kernel uses file-scoped surfaces which are unsupported by the device runtime.'),
-    68: ('cudaErrorSyncDepthExceeded', 'This error indicates that a call to cudaDeviceSynchronize made from the device runtime failed because the call was made at grid depth greater than than either the default (2 levels of grids) or user specified device limit cudaLimitDevRuntimeSyncDepth.'),
-    69: ('cudaErrorLaunchPendingCountExceeded', 'This error indicates that a device runtime grid launch failed because the launch would exceed the limit cudaLimitDevRuntimePendingLaunchCount.'),
+    65: ('cudaErrorLaunchMaxDepthExceeded',
+         'This error indicates that a device runtime grid launch did not occur because the depth of the child '
+         'grid would exceed the maximum supported number of nested grid launches.'),
+    66: ('cudaErrorLaunchFileScopedTex',
+         'This error indicates that a grid launch did not occur because the kernel uses file-scoped textures '
+         'which are unsupported by the device runtime.'),
+    67: ('cudaErrorLaunchFileScopedSurf',
+         'This error indicates that a grid launch did not occur because the kernel uses file-scoped surfaces '
+         'which are unsupported by the device runtime.'),
+    68: ('cudaErrorSyncDepthExceeded',
+         'This error indicates that a call to cudaDeviceSynchronize made from the device runtime failed '
+         'because the call was made at grid depth greater than than either the default (2 levels of grids) or '
+         'user specified device limit cudaLimitDevRuntimeSyncDepth.'),
+    69: ('cudaErrorLaunchPendingCountExceeded',
+         'This error indicates that a device runtime grid launch failed because the launch would exceed the '
+         'limit cudaLimitDevRuntimePendingLaunchCount.'),
     98: ('cudaErrorInvalidDeviceFunction', 'The requested device function does not exist or is not compiled for the proper device architecture.'),
     100: ('cudaErrorNoDevice', 'This indicates that no CUDA-capable devices were detected by the installed CUDA driver.'),
-    101: ('cudaErrorInvalidDevice', 'This indicates that the device ordinal supplied by the user does not correspond to a valid CUDA device or that the action requested is invalid for the specified device.'),
+    101: ('cudaErrorInvalidDevice',
+          'This indicates that the device ordinal supplied by the user does not correspond to a valid CUDA '
+          'device or that the action requested is invalid for the specified device.'),
     102: ('cudaErrorDeviceNotLicensed', "This indicates that the device doesn't have a valid Grid License."),
-    103: ('cudaErrorSoftwareValidityNotEstablished', 'By default, the CUDA runtime may perform a minimal set of self-tests, as well as CUDA driver tests, to establish the validity of both.'),
+    103: ('cudaErrorSoftwareValidityNotEstablished',
+          'By default, the CUDA runtime may perform a minimal set of self-tests, as well as CUDA driver tests, '
+          'to establish the validity of both.'),
     127: ('cudaErrorStartupFailure', 'This indicates an internal startup failure in the CUDA runtime.'),
     200: ('cudaErrorInvalidKernelImage', 'This indicates that the device kernel image is invalid.'),
     201: ('cudaErrorDeviceUninitialized', 'This most frequently indicates that there is no context bound to the current thread.'),
@@ -182,7 +310,9 @@ RUNTIME_ERRORS = {
     213: ('cudaErrorNotMappedAsPointer', 'This indicates that a mapped resource is not available for access as a pointer.'),
     214: ('cudaErrorECCUncorrectable', 'This indicates that an uncorrectable ECC error was detected during execution.'),
     215: ('cudaErrorUnsupportedLimit', 'This indicates that the cudaLimit passed to the API call is not supported by the active device.'),
-    216: ('cudaErrorDeviceAlreadyInUse', 'This indicates that a call tried to access an exclusive-thread device that is already in use by a different thread.'),
+    216: ('cudaErrorDeviceAlreadyInUse',
+          'This indicates that a call tried to access an exclusive-thread device that is already in use by a '
+          'different thread.'),
     217: ('cudaErrorPeerAccessUnsupported', 'This error indicates that P2P access is not supported across the given devices.'),
     218: ('cudaErrorInvalidPtx', 'A PTX compilation failed.'),
     219: ('cudaErrorInvalidGraphicsContext', 'This indicates an error with the OpenGL or DirectX context.'),
@@ -191,8 +321,12 @@ RUNTIME_ERRORS = {
     222: ('cudaErrorUnsupportedPtxVersion', 'This indicates that the provided PTX was compiled with an unsupported toolchain.'),
     223: ('cudaErrorJitCompilationDisabled', 'This indicates that the JIT compilation was disabled.'),
     224: ('cudaErrorUnsupportedExecAffinity', 'This indicates that the provided execution affinity is not supported by the device.'),
-    225: ('cudaErrorUnsupportedDevSideSync', 'This indicates that the code to be compiled by the PTX JIT contains unsupported call to cudaDeviceSynchronize.'),
-    226: ('cudaErrorContained', "This indicates that an exception occurred on the device that is now contained by the GPU's error containment capability."),
+    225: ('cudaErrorUnsupportedDevSideSync',
+          'This indicates that the code to be compiled by the PTX JIT contains unsupported call to '
+          'cudaDeviceSynchronize.'),
+    226: ('cudaErrorContained',
+          "This indicates that an exception occurred on the device that is now contained by the GPU's error "
+          'containment capability.'),
     227: ('cudaErrorInsufficientLoaderVersion', 'This indicates that loader version is insufficient for Fatbin'),
     300: ('cudaErrorInvalidSource', 'This indicates that the device kernel source is invalid.'),
     301: ('cudaErrorFileNotFound', 'This indicates that the file specified was not found.'),
@@ -200,61 +334,117 @@ RUNTIME_ERRORS = {
     303: ('cudaErrorSharedObjectInitFailed', 'This indicates that initialization of a shared object failed.'),
     304: ('cudaErrorOperatingSystem', 'This error indicates that an OS call failed.'),
     400: ('cudaErrorInvalidResourceHandle', 'This indicates that a resource handle passed to the API call was not valid.'),
-    401: ('cudaErrorIllegalState', 'This indicates that a resource required by the API call is not in a valid state to perform the requested operation.'),
-    402: ('cudaErrorLossyQuery', 'This indicates an attempt was made to introspect an object in a way that would discard semantically important information.'),
+    401: ('cudaErrorIllegalState',
+          'This indicates that a resource required by the API call is not in a valid state to perform the '
+          'requested operation.'),
+    402: ('cudaErrorLossyQuery',
+          'This indicates an attempt was made to introspect an object in a way that would discard semantically '
+          'important information.'),
     500: ('cudaErrorSymbolNotFound', 'This indicates that a named symbol was not found.'),
     600: ('cudaErrorNotReady', 'This indicates that asynchronous operations issued previously have not completed yet.'),
     700: ('cudaErrorIllegalAddress', 'The device encountered a load or store instruction on an invalid memory address.'),
     701: ('cudaErrorLaunchOutOfResources', 'This indicates that a launch did not occur because it did not have appropriate resources.'),
     702: ('cudaErrorLaunchTimeout', 'This indicates that the device kernel took too long to execute.'),
     703: ('cudaErrorLaunchIncompatibleTexturing', 'This error indicates a kernel launch that uses an incompatible texturing mode.'),
-    704: ('cudaErrorPeerAccessAlreadyEnabled', 'This error indicates that a call to cudaDeviceEnablePeerAccess() is trying to re-enable peer addressing on from a context which has already had peer addressing enabled.'),
-    705: ('cudaErrorPeerAccessNotEnabled', 'This error indicates that cudaDeviceDisablePeerAccess() is trying to disable peer addressing which has not been enabled yet via cudaDeviceEnablePeerAccess().'),
-    708: ('cudaErrorSetOnActiveProcess', 'This indicates that the user has called cudaSetValidDevices(), cudaSetDeviceFlags(), cudaD3D9SetDirect3DDevice(), cudaD3D10SetDirect3DDevice, cudaD3D11SetDirect3DDevice(), or cudaVDPAUSetVDPAUDevice() after initializing the CUDA runtime by calling non-device management operations (allocating memory and launching kernels are examples of non-device management operations).'),
-    709: ('cudaErrorContextIsDestroyed', 'This error indicates that the context current to the calling thread has been destroyed using cuCtxDestroy, or is a primary context which has not yet been initialized.'),
+    704: ('cudaErrorPeerAccessAlreadyEnabled',
+          'This error indicates that a call to cudaDeviceEnablePeerAccess() is trying to re-enable peer '
+          'addressing on from a context which has already had peer addressing enabled.'),
+    705: ('cudaErrorPeerAccessNotEnabled',
+          'This error indicates that cudaDeviceDisablePeerAccess() is trying to disable peer addressing which '
+          'has not been enabled yet via cudaDeviceEnablePeerAccess().'),
+    708: ('cudaErrorSetOnActiveProcess',
+          'This indicates that the user has called cudaSetValidDevices(), cudaSetDeviceFlags(), '
+          'cudaD3D9SetDirect3DDevice(), cudaD3D10SetDirect3DDevice, cudaD3D11SetDirect3DDevice(), or '
+          'cudaVDPAUSetVDPAUDevice() after initializing the CUDA runtime by calling non-device management '
+          'operations (allocating memory and launching kernels are examples of non-device management '
+          'operations).'),
+    709: ('cudaErrorContextIsDestroyed',
+          'This error indicates that the context current to the calling thread has been destroyed using '
+          'cuCtxDestroy, or is a primary context which has not yet been initialized.'),
     710: ('cudaErrorAssert', 'An assert triggered in device code during kernel execution.'),
-    711: ('cudaErrorTooManyPeers', 'This error indicates that the hardware resources required to enable peer access have been exhausted for one or more of the devices passed to cudaEnablePeerAccess().'),
-    712: ('cudaErrorHostMemoryAlreadyRegistered', 'This error indicates that the memory range passed to cudaHostRegister() has already been registered.'),
-    713: ('cudaErrorHostMemoryNotRegistered', 'This error indicates that the pointer passed to cudaHostUnregister() does not correspond to any currently registered memory region.'),
-    714: ('cudaErrorHardwareStackError', 'Device encountered an error in the call stack during kernel execution, possibly due to stack corruption or exceeding the stack size limit.'),
-    715: ('cudaErrorIllegalInstruction', 'The device encountered an illegal instruction during kernel execution This leaves the process in an inconsistent state and any further CUDA work will return the same error.'),
+    711: ('cudaErrorTooManyPeers',
+          'This error indicates that the hardware resources required to enable peer access have been exhausted '
+          'for one or more of the devices passed to cudaEnablePeerAccess().'),
+    712: ('cudaErrorHostMemoryAlreadyRegistered',
+          'This error indicates that the memory range passed to cudaHostRegister() has already been registered.'),
+    713: ('cudaErrorHostMemoryNotRegistered',
+          'This error indicates that the pointer passed to cudaHostUnregister() does not correspond to any '
+          'currently registered memory region.'),
+    714: ('cudaErrorHardwareStackError',
+          'Device encountered an error in the call stack during kernel execution, possibly due to stack '
+          'corruption or exceeding the stack size limit.'),
+    715: ('cudaErrorIllegalInstruction',
+          'The device encountered an illegal instruction during kernel execution This leaves the process in an '
+          'inconsistent state and any further CUDA work will return the same error.'),
     716: ('cudaErrorMisalignedAddress', 'The device encountered a load or store instruction on a memory address which is not aligned.'),
-    717: ('cudaErrorInvalidAddressSpace', 'While executing a kernel, the device encountered an instruction which can only operate on memory locations in certain address spaces (global, shared, or local), but was supplied a memory address not belonging to an allowed address space.'),
+    717: ('cudaErrorInvalidAddressSpace',
+          'While executing a kernel, the device encountered an instruction which can only operate on memory '
+          'locations in certain address spaces (global, shared, or local), but was supplied a memory address '
+          'not belonging to an allowed address space.'),
     718: ('cudaErrorInvalidPc', 'The device encountered an invalid program counter.'),
     719: ('cudaErrorLaunchFailure', 'An exception occurred on the device while executing a kernel.'),
-    720: ('cudaErrorCooperativeLaunchTooLarge', 'This error indicates that the number of blocks launched per grid for a kernel that was launched via either cudaLaunchCooperativeKernel exceeds the maximum number of blocks as allowed by cudaOccupancyMaxActiveBlocksPerMultiprocessor or cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags times the number of multiprocessors as specified by the device attribute cudaDevAttrMultiProcessorCount.'),
-    721: ('cudaErrorTensorMemoryLeak', 'An exception occurred on the device while exiting a kernel using tensor memory: the tensor memory was not completely deallocated.'),
+    720: ('cudaErrorCooperativeLaunchTooLarge',
+          'This error indicates that the number of blocks launched per grid for a kernel that was launched via '
+          'either cudaLaunchCooperativeKernel exceeds the maximum number of blocks as allowed by '
+          'cudaOccupancyMaxActiveBlocksPerMultiprocessor or '
+          'cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags times the number of multiprocessors as '
+          'specified by the device attribute cudaDevAttrMultiProcessorCount.'),
+    721: ('cudaErrorTensorMemoryLeak',
+          'An exception occurred on the device while exiting a kernel using tensor memory: the tensor memory '
+          'was not completely deallocated.'),
     800: ('cudaErrorNotPermitted', 'This error indicates the attempted operation is not permitted.'),
     801: ('cudaErrorNotSupported', 'This error indicates the attempted operation is not supported on the current system or device.'),
     802: ('cudaErrorSystemNotReady', 'This error indicates that the system is not yet ready to start any CUDA work.'),
-    803: ('cudaErrorSystemDriverMismatch', 'This error indicates that there is a mismatch between the versions of the display driver and the CUDA driver.'),
-    804: ('cudaErrorCompatNotSupportedOnDevice', 'This error indicates that the system was upgraded to run with forward compatibility but the visible hardware detected by CUDA does not support this configuration.'),
-    805: ('cudaErrorMpsConnectionFailed', 'This error indicates that the MPS client failed to connect to the MPS control daemon or the MPS server.'),
-    806: ('cudaErrorMpsRpcFailure', 'This error indicates that the remote procedural call between the MPS server and the MPS client failed.'),
+    803: ('cudaErrorSystemDriverMismatch',
+          'This error indicates that there is a mismatch between the versions of the display driver and the '
+          'CUDA driver.'),
+    804: ('cudaErrorCompatNotSupportedOnDevice',
+          'This error indicates that the system was upgraded to run with forward compatibility but the visible '
+          'hardware detected by CUDA does not support this configuration.'),
+    805: ('cudaErrorMpsConnectionFailed',
+          'This error indicates that the MPS client failed to connect to the MPS control daemon or the MPS '
+          'server.'),
+    806: ('cudaErrorMpsRpcFailure',
+          'This error indicates that the remote procedural call between the MPS server and the MPS client '
+          'failed.'),
     807: ('cudaErrorMpsServerNotReady', 'This error indicates that the MPS server is not ready to accept new MPS client requests.'),
     808: ('cudaErrorMpsMaxClientsReached', 'This error indicates that the hardware resources required to create MPS client have been exhausted.'),
     809: ('cudaErrorMpsMaxConnectionsReached', 'This error indicates the the hardware resources required to device connections have been exhausted.'),
     810: ('cudaErrorMpsClientTerminated', 'This error indicates that the MPS client has been terminated by the server.'),
-    811: ('cudaErrorCdpNotSupported', 'This error indicates, that the program is using CUDA Dynamic Parallelism, but the current configuration, like MPS, does not support it.'),
-    812: ('cudaErrorCdpVersionMismatch', 'This error indicates, that the program contains an unsupported interaction between different versions of CUDA Dynamic Parallelism.'),
+    811: ('cudaErrorCdpNotSupported',
+          'This error indicates, that the program is using CUDA Dynamic Parallelism, but the current '
+          'configuration, like MPS, does not support it.'),
+    812: ('cudaErrorCdpVersionMismatch',
+          'This error indicates, that the program contains an unsupported interaction between different '
+          'versions of CUDA Dynamic Parallelism.'),
     900: ('cudaErrorStreamCaptureUnsupported', 'The operation is not permitted when the stream is capturing.'),
     901: ('cudaErrorStreamCaptureInvalidated', 'The current capture sequence on the stream has been invalidated due to a previous error.'),
     902: ('cudaErrorStreamCaptureMerge', 'The operation would have resulted in a merge of two independent capture sequences.'),
     903: ('cudaErrorStreamCaptureUnmatched', 'The capture was not initiated in this stream.'),
     904: ('cudaErrorStreamCaptureUnjoined', 'The capture sequence contains a fork that was not joined to the primary stream.'),
     905: ('cudaErrorStreamCaptureIsolation', 'A dependency would have been created which crosses the capture sequence boundary.'),
-    906: ('cudaErrorStreamCaptureImplicit', 'The operation would have resulted in a disallowed implicit dependency on a current capture sequence from cudaStreamLegacy.'),
+    906: ('cudaErrorStreamCaptureImplicit',
+          'The operation would have resulted in a disallowed implicit dependency on a current capture sequence '
+          'from cudaStreamLegacy.'),
     907: ('cudaErrorCapturedEvent', 'The operation is not permitted on an event which was last recorded in a capturing stream.'),
-    908: ('cudaErrorStreamCaptureWrongThread', 'A stream capture sequence not initiated with the cudaStreamCaptureModeRelaxed argument to cudaStreamBeginCapture was passed to cudaStreamEndCapture in a different thread.'),
+    908: ('cudaErrorStreamCaptureWrongThread',
+          'A stream capture sequence not initiated with the cudaStreamCaptureModeRelaxed argument to '
+          'cudaStreamBeginCapture was passed to cudaStreamEndCapture in a different thread.'),
     909: ('cudaErrorTimeout', 'This indicates that the wait operation has timed out.'),
-    910: ('cudaErrorGraphExecUpdateFailure', 'This error indicates that the graph update was not performed because it included changes which violated constraints specific to instantiated graph update.'),
+    910: ('cudaErrorGraphExecUpdateFailure',
+          'This error indicates that the graph update was not performed because it included changes which '
+          'violated constraints specific to instantiated graph update.'),
     911: ('cudaErrorExternalDevice', 'This indicates that an error has occurred in a device outside of GPU.'),
     912: ('cudaErrorInvalidClusterSize', 'This indicates that a kernel launch error has occurred due to cluster misconfiguration.'),
     913: ('cudaErrorFunctionNotLoaded', 'Indiciates a function handle is not loaded when calling an API that requires a loaded function.'),
     914: ('cudaErrorInvalidResourceType', 'This error indicates one or more resources passed in are not valid resource types for the operation.'),
     915: ('cudaErrorInvalidResourceConfiguration', 'This error indicates one or more resources are insufficient or non-applicable for the operation.'),
-    917: ('cudaErrorStreamDetached', 'This error indicates that the requested operation is not permitted because the stream is in a detached state.'),
+    917: ('cudaErrorStreamDetached',
+          'This error indicates that the requested operation is not permitted because the stream is in a '
+          'detached state.'),
     918: ('cudaErrorGraphRecaptureFailure', 'This error indicates that a graph recapture failed and had to be terminated.'),
-    919: ('cudaErrorFabricNotReady', 'This error indicates GPU fabric is not ready within the bounded wait while the fabric manager probe is still in progress.'),
+    919: ('cudaErrorFabricNotReady',
+          'This error indicates GPU fabric is not ready within the bounded wait while the fabric manager probe '
+          'is still in progress.'),
     999: ('cudaErrorUnknown', 'This indicates that an unknown internal error has occurred.'),
 }

@@ -199,11 +199,12 @@ def main():
     res = summarize(events, hung, ended, p["timeout"], nvswitch=nvswitch, library=p["library"])
     res["nvswitches"] = nvswitch
     res["passed"] = len([g for g in res["gpus"] if g.get("result") == "ok"])
-    if res["status"] == "ok" and p["expected_gpus"] is not None and res["gpu_count"] != p["expected_gpus"]:
+    seen = res["gpu_count"] or 0
+    if res["status"] == "ok" and p["expected_gpus"] is not None and seen != p["expected_gpus"]:
         res.update(status="failed", reason="count_mismatch",
                    msg="CUDA sees %d GPU(s), %d expected: a GPU is not passed through to this VM, not bound to "
                        "the nvidia driver, or hidden by CUDA_VISIBLE_DEVICES. %s"
-                       % (res["gpu_count"], p["expected_gpus"], res["msg"]))
+                       % (seen, p["expected_gpus"], res["msg"]))
     for key in ("error", "reason"):
         if res[key] is None:
             res.pop(key)

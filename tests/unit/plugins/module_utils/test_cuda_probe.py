@@ -156,6 +156,6 @@ def test_nvidias_ptxas_compiles_the_builtin_kernel(cuda_wheel, tmp_path, arch):
     ptxas.chmod(0o755)
     (tmp_path / "probe.ptx").write_text(cp.PTX)
     out = subprocess.run([str(ptxas), "-arch=" + arch, "-o", str(tmp_path / "probe.cubin"),
-                          str(tmp_path / "probe.ptx")], capture_output=True, text=True)
+                          str(tmp_path / "probe.ptx")], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "probe.cubin").stat().st_size > 0
