@@ -88,6 +88,21 @@ def describe_gpus(gpus):
     return out
 
 
+def gpu_archs(gpus):
+    """The sm_XX architectures (sorted, unique) to compile for the GPUs of guest_facts' pci_gpus;
+    GPUs of an unknown generation add none."""
+    archs = set()
+    for g in describe_gpus(gpus):
+        dev = parse_pci_id(g["device"]) if g["device"] != "?" else None
+        sm = ns.GENERATION_SM.get(g["generation"])
+        for low, high, special in ns.SM_BY_DEVICE_RANGE:
+            if dev is not None and low <= dev <= high:
+                sm = special
+        if sm:
+            archs.add(sm)
+    return sorted(archs, key=lambda a: int(a[3:]))
+
+
 def _gpu_names(gpus):
     return ", ".join("%s (10de:%s, %s)" % (g["address"], g["device"], _title(g["generation"])) for g in gpus)
 
@@ -323,9 +338,11 @@ def plan_toolkit(gpus, version="auto", available=None, driver_branch="", release
     """The CUDA toolkit for a guest: the newest that the repository offers and every GPU can be
     compiled for (CUDA 13 dropped Maxwell, Pascal and Volta) and the driver branch runs; or the
     version asked for, if that holds. available: package names (apt-cache pkgnames cuda-toolkit-).
-    Returns error, version, package, reasons, available (the versions found)."""
+    Returns error, version, package, reasons, available (the versions found), archs (sm_XX of
+    the GPUs, for the compile check)."""
     avail = toolkit_versions(available)
-    plan = {"error": "", "version": "", "package": "", "home": "", "reasons": [], "available": avail}
+    plan = {"error": "", "version": "", "package": "", "home": "", "reasons": [], "available": avail,
+            "archs": gpu_archs(gpus)}
     gpus = describe_gpus(gpus)
     caps = [(ns.GENERATION[g["generation"]]["cuda_major_max"], g) for g in gpus
             if g["generation"] in ns.GENERATION and ns.GENERATION[g["generation"]]["cuda_major_max"]]

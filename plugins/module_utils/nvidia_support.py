@@ -78,6 +78,15 @@ GENERATIONS = [
 ]
 GENERATION = dict((g["name"], g) for g in GENERATIONS)
 
+# The SASS architecture to compile a check program for, per generation (NVIDIA's CUDA C++
+# programming guide, "Compute Capabilities"; a cubin runs on GPUs of the same major version and
+# an equal or higher minor one, so Ampere's sm_80 runs on GA10x's 8.6 too). Blackwell's data
+# centre chips are 10.x and its GB20x chips 12.0: different majors, told apart by device id
+# (SM_BY_DEVICE_RANGE).
+GENERATION_SM = {"maxwell": "sm_50", "pascal": "sm_60", "volta": "sm_70", "turing": "sm_75", "ampere": "sm_80",
+                 "ada": "sm_89", "hopper": "sm_90", "blackwell": "sm_100"}
+SM_BY_DEVICE_RANGE = [(0x2B00, 0x2FFF, "sm_120")]  # GB202..GB207 (RTX 50, RTX PRO 6000)
+
 # PCI device id ranges (inclusive) of NVIDIA's GPU chips -> generation. NVIDIA allocates device
 # ids per chip in blocks; the ranges follow the chip families of the PCI ID repository
 # (pci-ids.ucw.cz, vendor 10de) and the device lists of NVIDIA's driver README, "Appendix A.

@@ -245,3 +245,15 @@ def test_the_toolkit_filter_takes_the_installed_driver_branch():
     # The branch the driver will have (site.yml) wins over what is installed now.
     assert nvidia_toolkit_plan(state, installed=old, driver_branch="595")["version"] == "13.5"
     assert nvidia_toolkit_plan(state)["version"] == "13.5"
+
+
+@pytest.mark.parametrize("device,archs", [("0x2330", ["sm_90"]), ("0x1eb8", ["sm_75"]), ("0x2204", ["sm_80"]),
+                                          ("0x2684", ["sm_89"]), ("0x2901", ["sm_100"]), ("0x2b85", ["sm_120"]),
+                                          ("0x9999", [])])
+def test_the_toolkit_plan_names_the_gpus_architecture(device, archs):
+    plan = dp.plan_toolkit([{"address": "0000:00:06.0", "device": device}], available=["cuda-toolkit-13-5"])
+    assert plan["archs"] == archs
+
+
+def test_two_generations_compile_for_both():
+    assert dp.gpu_archs([{"address": "a", "device": "0x2330"}, {"address": "b", "device": "0x1eb8"}]) == ["sm_75", "sm_90"]
