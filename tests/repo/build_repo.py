@@ -45,6 +45,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
+LIBCUDA_DOUBLE = os.path.join(DOUBLES, "libcuda-double.c")
 
 # What each distribution directory carries, following ../shared/nvidia-repositories.md (and
 # the facts module plugins/module_utils/nvidia_support.py): debian12 has the 580 branch (two
@@ -122,7 +123,7 @@ def upstream(version):
     return version.rsplit("-", 1)[0]
 
 
-def driver_packages(v, branch, floor, smi, banner):
+def driver_packages(v, branch, floor, smi, banner, libcuda):
     """The packages of one driver version v (Debian version) of a branch. Every relationship
     names its source (R: ../shared/nvidia-repositories.md)."""
     u = upstream(v)
@@ -155,8 +156,13 @@ def driver_packages(v, branch, floor, smi, banner):
     # R: libcuda1 depends on nvidia-support (contrib) in Debian's packaging.
     pk.append(("libnvidia-ml1", v, "amd64", {"Description": "NVIDIA Management Library (NVML) runtime"},
                {"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.%s" % u: ("TEST DOUBLE\n", 0o644)}))
+    # The library is the libcuda double (tests/doubles/libcuda-double.c, compiled here): the
+    # driver API cuda_probe calls, answering as the real one on the nvidia-smi double's GPU. As
+    # Debian's libcuda1: the versioned file, the libcuda.so.1 link, an ldconfig trigger.
     pk.append(("libcuda1", v, "amd64", {"Depends": "nvidia-support", "Description": "NVIDIA CUDA Driver Library"},
-               {"/usr/lib/x86_64-linux-gnu/libcuda.so.%s" % u: ("TEST DOUBLE\n", 0o644)}))
+               {"/usr/lib/x86_64-linux-gnu/libcuda.so.%s" % u: (libcuda, 0o644),
+                "/usr/lib/x86_64-linux-gnu/libcuda.so.1": ("libcuda.so.%s" % u, "link"),
+                "/DEBIAN/triggers": ("activate-noawait ldconfig\n", 0o644)}))
     # R: "do not depend on a separate nvidia-smi package existing" (low); here it is separate.
     pk.append(("nvidia-smi", v, "amd64",
                {"Depends": "libnvidia-ml1 (= %s)" % v, "Description": "NVIDIA System Management Interface"},
@@ -204,20 +210,136 @@ def driver_packages(v, branch, floor, smi, banner):
     return pk
 
 
+_BUILT = {}
+
+
+def libcuda_double():
+    """tests/doubles/libcuda-double.c compiled for the guests (amd64, glibc; Debian 12 and 13)."""
+    if "libcuda" not in _BUILT:
+        work = tempfile.mkdtemp()
+        try:
+            so = os.path.join(work, "libcuda.so.1")
+            run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", so, LIBCUDA_DOUBLE])
+            _BUILT["libcuda"] = open(so, "rb").read()
+        finally:
+            shutil.rmtree(work)
+    return _BUILT["libcuda"]
+
+
+# NVIDIA's real CUDA compiler, from its PyPI wheels (tests/repo/cuda-wheels.txt, downloaded by
+# `make deps` to .cache/cuda-wheels/): the toolkit of this version is real, the others are doubles.
+WHEELS_LIST = os.path.join(HERE, "cuda-wheels.txt")
+WHEELS_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".cache", "cuda-wheels")
+REAL_TOOLKIT = "13.5.37"
+# What each package of NVIDIA's takes from the wheels' tree (nvidia/cu13/ unpacked), following
+# the real package split: cuda-toolkit-X-Y -> cuda-compiler-X-Y -> cuda-nvcc-X-Y -> cuda-crt,
+# cuda-nvvm (13.x); cuda-cudart(-dev), cuda-cccl, cuda-cuobjdump. Left out: libnvvm.so (73 MB,
+# used by NVRTC and JIT LTO, not by nvcc) and everything the wheels do not carry (libraries such
+# as cuBLAS, tools such as nsight): the real toolkit has more packages, these are the ones a
+# compile needs. Fidelity gap: the wheels' layout (include/ and lib/ under the toolkit's home,
+# lib64 a link to lib) instead of the deb's targets/x86_64-linux/, with the wheels' own
+# nvcc.profile that finds them there.
+TOOLKIT_PARTS = {
+    "cuda-nvcc": ["bin/nvcc", "bin/nvcc.profile", "bin/ptxas", "bin/fatbinary", "bin/nvlink", "bin/cudafe++",
+                  "bin/bin2c", "bin/__nvcc_device_query", "bin/crt"],
+    "cuda-nvvm": ["nvvm/bin", "nvvm/libdevice"],
+    "cuda-crt": ["include/crt"],
+    "cuda-cuobjdump": ["bin/cuobjdump"],
+    "cuda-cccl": ["include/cccl"],
+    "cuda-cudart": ["lib/libcudart.so.13"],
+}
+SHARED_DEBS = set()
+
+
+def wheels_tree():
+    """The pinned wheels unpacked side by side into one CUDA tree (once per build)."""
+    if "tree" not in _BUILT:
+        import zipfile
+        names = [ln.split("==")[0].strip() for ln in open(WHEELS_LIST) if ln.strip() and not ln.startswith("#")]
+        tree = tempfile.mkdtemp(prefix="cuda-wheels-")
+        for name in names:
+            found = [f for f in sorted(os.listdir(WHEELS_DIR)) if os.path.isdir(WHEELS_DIR)
+                     and f.startswith(name.replace("-", "_") + "-") and f.endswith(".whl")] \
+                if os.path.isdir(WHEELS_DIR) else []
+            if not found:
+                sys.exit("build_repo: NVIDIA's wheel %s is not in %s: run `make deps` (make wheels)" % (name, WHEELS_DIR))
+            with zipfile.ZipFile(os.path.join(WHEELS_DIR, found[0])) as z:
+                for info in z.infolist():
+                    if not info.filename.startswith("nvidia/cu13/") or info.filename.endswith("/"):
+                        continue
+                    rel = info.filename[len("nvidia/cu13/"):]
+                    if rel.endswith("__init__.py") or rel.endswith("libnvvm.so.4"):
+                        continue
+                    dest = os.path.join(tree, rel)
+                    os.makedirs(os.path.dirname(dest), exist_ok=True)
+                    with z.open(info) as src, open(dest, "wb") as f:
+                        shutil.copyfileobj(src, f)
+                    executable = rel.startswith("bin/") or rel.startswith("nvvm/bin/")
+                    os.chmod(dest, 0o755 if executable and not rel.endswith(".stub") and not rel.endswith(".profile")
+                             else 0o644)
+        _BUILT["tree"] = tree
+    return _BUILT["tree"]
+
+
+def part(tree, rel):
+    path = os.path.join(tree, rel)
+    if os.path.isdir(path):
+        return (path, "tree")
+    return (open(path, "rb").read(), os.stat(path).st_mode & 0o777)
+
+
+def real_toolkit_packages(t, major, minor):
+    """NVIDIA's 13.5 toolkit as its packages split it, with the wheels' real files."""
+    tree = wheels_tree()
+    mm, sfx = "%s.%s" % (major, minor), "%s-%s" % (major, minor)
+    home = "/usr/local/cuda-%s" % mm
+    pk = []
+
+    def add(name, depends, rels, extra=None, desc=None):
+        files = {"%s/%s" % (home, rel): part(tree, rel) for rel in rels}
+        files.update(extra or {})
+        fields = {"Description": desc or "CUDA %s (%s, NVIDIA's real files from its PyPI wheels)" % (name, mm)}
+        if depends:
+            fields["Depends"] = ", ".join("%s-%s (>= %s)" % (d, sfx, t) for d in depends)
+        pk.append(("%s-%s" % (name, sfx), t, "amd64", fields, files))
+        SHARED_DEBS.add(("%s-%s" % (name, sfx), t))
+
+    add("cuda-crt", [], TOOLKIT_PARTS["cuda-crt"])
+    add("cuda-nvvm", [], TOOLKIT_PARTS["cuda-nvvm"])
+    add("cuda-nvcc", ["cuda-crt", "cuda-nvvm"], TOOLKIT_PARTS["cuda-nvcc"])
+    add("cuda-cuobjdump", [], TOOLKIT_PARTS["cuda-cuobjdump"])
+    add("cuda-cccl", [], TOOLKIT_PARTS["cuda-cccl"])
+    add("cuda-cudart", [], TOOLKIT_PARTS["cuda-cudart"],
+        {"%s/lib/libcudart.so" % home: ("libcudart.so.%s" % major, "link")})
+    headers = [os.path.join("include", f) for f in sorted(os.listdir(os.path.join(tree, "include")))
+               if f not in ("crt", "cccl")]
+    add("cuda-cudart-dev", ["cuda-cudart", "cuda-cccl"], headers + ["lib/libcudart_static.a", "lib/libcudadevrt.a"])
+    add("cuda-compiler", ["cuda-nvcc", "cuda-cuobjdump"], [])
+    add("cuda-toolkit", ["cuda-compiler", "cuda-cudart-dev"], [],
+        {"%s/version.json" % home: ('{"cuda": {"name": "CUDA SDK", "version": "%s"}}\n' % upstream(t), 0o644),
+         "%s/lib64" % home: ("lib", "link")},
+        desc="CUDA Toolkit %s meta-package" % mm)
+    return pk
+
+
 def toolkit_packages(versions):
     """cuda-toolkit-X-Y per version, cuda-toolkit-X and cuda-toolkit for the newest of each.
-    R: cuda-toolkit-X-Y is the toolkit alone and does not pull the driver."""
+    R: cuda-toolkit-X-Y is the toolkit alone and does not pull the driver. The version of the
+    pinned wheels (REAL_TOOLKIT) is NVIDIA's real compiler; the others are nvcc doubles."""
     pk, newest = [], {}
     for t in versions:
         up = upstream(t)
         major, minor = up.split(".")[:2]
         mm = "%s.%s" % (major, minor)
-        pk.append(("cuda-toolkit-%s-%s" % (major, minor), t, "amd64",
-                   {"Description": "CUDA Toolkit %s meta-package" % mm},
-                   {"/usr/local/cuda-%s/bin/nvcc" % mm: (NVCC % {"mm": mm, "up": up}, 0o755),
-                    "/usr/local/cuda-%s/lib64/libcudart.so.%s" % (mm, major): ("TEST DOUBLE\n", 0o644),
-                    "/usr/local/cuda-%s/version.json" % mm:
-                    ('{"cuda": {"name": "CUDA SDK", "version": "%s"}}\n' % up, 0o644)}))
+        if up == REAL_TOOLKIT:
+            pk.extend(real_toolkit_packages(t, major, minor))
+        else:
+            pk.append(("cuda-toolkit-%s-%s" % (major, minor), t, "amd64",
+                       {"Description": "CUDA Toolkit %s meta-package" % mm},
+                       {"/usr/local/cuda-%s/bin/nvcc" % mm: (NVCC % {"mm": mm, "up": up}, 0o755),
+                        "/usr/local/cuda-%s/lib64/libcudart.so.%s" % (mm, major): ("TEST DOUBLE\n", 0o644),
+                        "/usr/local/cuda-%s/version.json" % mm:
+                        ('{"cuda": {"name": "CUDA SDK", "version": "%s"}}\n' % up, 0o644)}))
         newest[major] = (t, "cuda-toolkit-%s-%s" % (major, minor))
     for major, (t, name) in sorted(newest.items()):
         pk.append(("cuda-toolkit-%s" % major, t, "amd64",
@@ -235,11 +357,12 @@ def packages(dist_dir="debian12"):
     distribution directory."""
     smi = open(os.path.join(DOUBLES, "nvidia-smi")).read().replace("#!/usr/bin/env python", "#!/usr/bin/python3", 1)
     banner = open(os.path.join(DOUBLES, "nvidia-smi.banner")).read()
+    libcuda = libcuda_double()
     pk = []
     for branch, versions in sorted(BRANCHES[dist_dir].items()):
         floor = upstream(versions[0])
         for v in versions:
-            pk.extend(driver_packages(v, branch, floor, smi, banner))
+            pk.extend(driver_packages(v, branch, floor, smi, banner, libcuda))
         # R: nvidia-driver-pinning-<branch> (version like "580-5"): branch lock at 1001.
         pk.append(("nvidia-driver-pinning-%s" % branch, "%s-5" % branch, "all",
                    {"Description": "NVIDIA driver branch lock %s" % branch},
@@ -275,6 +398,12 @@ def build_deb(name, version, arch, fields, files, outdir, work):
     for path, (content, mode) in files.items():
         dest = root + path
         os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if mode == "link":
+            os.symlink(content, dest)
+            continue
+        if mode == "tree":  # a directory of real files (NVIDIA's wheels unpacked)
+            shutil.copytree(content, dest, symlinks=True, dirs_exist_ok=True)
+            continue
         with open(dest, "wb") as f:
             f.write(content if isinstance(content, bytes) else content.encode())
         os.chmod(dest, mode)
@@ -290,7 +419,11 @@ def build_deb(name, version, arch, fields, files, outdir, work):
     with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
         f.write("\n".join(control) + "\n")
     deb = os.path.join(outdir, "%s_%s_%s.deb" % (name, version, arch))
-    run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, deb], stdout=subprocess.DEVNULL)
+    # The real toolkit's hundreds of MB: a fast gzip level (the build and every unpack stay quick).
+    level = "-z1" if any(m == "tree" or (isinstance(c, bytes) and len(c) > 1 << 20) for c, m in files.values()) else "-z9"
+    run(["dpkg-deb", "--root-owner-group", "-Zgzip", level, "--build", root, deb], stdout=subprocess.DEVNULL)
+    shutil.rmtree(root)
+    return deb
 
 
 # gpg homedirs used by this run: their gpg-agents are stopped at the end (stop_agents), so no
@@ -413,7 +546,8 @@ def contrib_standin(out, keys_dir):
 
 def main(out):
     recipe = hashlib.sha256()
-    for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner"), RFC9580_V6):
+    for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner"), RFC9580_V6,
+              LIBCUDA_DOUBLE, WHEELS_LIST):
         recipe.update(open(p, "rb").read())
     stamp = os.path.join(out, "recipe")
     keys_dir = os.path.join(out, "keys")
@@ -423,6 +557,7 @@ def main(out):
         return
     os.makedirs(os.path.join(out, "fingerprints"), exist_ok=True)
     shutil.rmtree(repos, ignore_errors=True)
+    shared = {}
     for dist_dir, (key_file, uid) in sorted(DISTS.items()):
         home, fpr = ensure_key(keys_dir, dist_dir, uid)
         repo = os.path.join(repos, dist_dir, "x86_64")
@@ -436,7 +571,12 @@ def main(out):
         work = tempfile.mkdtemp()
         try:
             for pkg in packages(dist_dir) + [keyring_package(dist_dir, key_bin)]:
-                build_deb(*pkg, outdir=repo, work=work)
+                if (pkg[0], pkg[1]) in shared:  # the same real toolkit package in both directories
+                    os.link(shared[(pkg[0], pkg[1])], os.path.join(repo, os.path.basename(shared[(pkg[0], pkg[1])])))
+                    continue
+                deb = build_deb(*pkg, outdir=repo, work=work)
+                if (pkg[0], pkg[1]) in SHARED_DEBS:
+                    shared[(pkg[0], pkg[1])] = deb
         finally:
             shutil.rmtree(work)
         index_and_sign(repo, home, fpr)
@@ -450,6 +590,8 @@ def main(out):
                 shutil.rmtree(work)
     contrib_standin(out, keys_dir)
     stop_agents()
+    if "tree" in _BUILT:
+        shutil.rmtree(_BUILT.pop("tree"))
     with open(stamp, "w") as f:
         f.write(recipe.hexdigest())
 
