@@ -204,6 +204,32 @@ def _gpus(smi):
     return out
 
 
+# cuda_probe's reasons, by what they say about the guest.
+COMPUTE_HARDWARE = ("ecc_uncorrectable", "wrong_result", "hung")
+COMPUTE_MISCONFIGURED = ("not_ready", "no_devices", "version_mismatch", "library_missing", "library_broken",
+                         "driver_too_old", "stub_library", "count_mismatch")
+
+
+def _compute(probe):
+    """The compute column from cuda_probe's result: None (not checked), 'ok' or 'failed'."""
+    if probe is None:
+        return {"compute": None, "compute_reason": None, "compute_msg": None, "compute_passed": None}
+    failed = bool(probe.get("failed") or probe.get("status") == "failed")
+    passed = probe.get("passed")
+    return {"compute": "failed" if failed else "ok", "compute_reason": _text(probe.get("reason")) if failed else None,
+            "compute_msg": _text(probe.get("msg")) if failed else None,
+            "compute_passed": passed if isinstance(passed, int) and not isinstance(passed, bool) else None}
+
+
+def _compute_cell(r):
+    if r.get("compute") is None:
+        return "not checked"
+    if r["compute"] == "ok":
+        return "ok" if r.get("compute_passed") is None else "ok (%d GPU%s)" % (
+            r["compute_passed"], "" if r["compute_passed"] == 1 else "s")
+    return "failed: %s" % (r.get("compute_reason") or "unknown")
+
+
 def _first_line(text, limit=300):
     return _text(text or "", limit)
 
@@ -224,6 +250,8 @@ def judge(row, guest):
         return "hardware fault", "%s (kernel log: %s)" % (hw[0]["summary"], _name(hw[0]))
     if smi in SMI_HARDWARE:
         return "hardware fault", "nvidia-smi: %s" % row["smi_msg"]
+    if row.get("compute_reason") in COMPUTE_HARDWARE:
+        return "hardware fault", "CUDA: %s" % row["compute_msg"]
     mis = [f for f in roots if f["class"] in DMESG_MISCONFIGURED]
     if mis:
         return "misconfigured", "%s (kernel log: %s)" % (mis[0]["summary"], _name(mis[0]))
@@ -236,6 +264,8 @@ def judge(row, guest):
         return "misconfigured", "the run did not reach the end of the play on this guest"
     if smi in SMI_MISCONFIGURED:
         return "misconfigured", "nvidia-smi: %s" % row["smi_msg"]
+    if row.get("compute_reason") in COMPUTE_MISCONFIGURED:
+        return "misconfigured", "CUDA: %s" % row["compute_msg"]
     missing = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False]
     if missing and row["reboot"] != "pending":
         return "misconfigured", "the running kernel was booted without %s" % " ".join(missing)
@@ -244,6 +274,8 @@ def judge(row, guest):
         return "degraded", "a reboot is pending (%s)" % reasons
     if smi in SMI_DEGRADED:
         return "degraded", "nvidia-smi: %s" % row["smi_msg"]
+    if row.get("compute") == "failed":
+        return "degraded", "CUDA: %s" % row["compute_msg"]
     if errors or [f for f in row["findings"] if f["severity"] == "warning"]:
         f = (errors or row["findings"])[0]
         return "degraded", "%s (kernel log: %s)" % (f["summary"], _name(f))
@@ -253,7 +285,8 @@ def judge(row, guest):
             corrected[0]["pci_bus_id"], corrected[0]["ecc_corrected"])
     if row["smi"] is None:
         return "degraded", "the GPUs were not checked with nvidia-smi"
-    return "ok", "%d GPU%s healthy" % (len(row["gpus"]), "" if len(row["gpus"]) == 1 else "s")
+    return "ok", "%d GPU%s healthy%s" % (len(row["gpus"]), "" if len(row["gpus"]) == 1 else "s",
+                                         ", a CUDA kernel ran correctly on each" if row.get("compute") == "ok" else "")
 
 
 def build_row(guest, index=0):
@@ -281,6 +314,7 @@ def build_row(guest, index=0):
         "findings": _findings(dmesg),
         "toolkit": _text(guest.get("toolkit")),
     }
+    row.update(_compute(_result(guest.get("compute"))))
     row["status"], row["status_reason"] = judge(row, dict(guest, error=_text(guest.get("error")),
                                                           failure=_clean_failure(guest.get("failure"))))
     return row
@@ -296,7 +330,8 @@ def malformed_row(host, why):
     """The row of a guest whose data the report cannot use."""
     return {"host": host, "distribution": None, "gpus": [], "driver_version": None, "cuda_version": None,
             "smi": None, "smi_reason": None, "smi_msg": None, "kernel_args": [], "reboot": "unknown",
-            "dmesg": None, "findings": [], "toolkit": None, "status": "misconfigured",
+            "dmesg": None, "findings": [], "toolkit": None, "compute": None, "compute_reason": None,
+            "compute_msg": None, "compute_passed": None, "status": "misconfigured",
             "status_reason": "the guest's data for the report is malformed (%s); check the guest, it may "
                              "have been tampered with" % why}
 
@@ -384,8 +419,8 @@ def markdown(rows, summary, generated, playbook):
     """The report as Markdown: a summary, one table row per guest, then what to do per guest."""
     out = ["# GPU report", "",
            "Run of `%s`, %s. %s." % (playbook, generated, _summary_line(summary, len(rows))), "",
-           "| Guest | Status | GPU | PCI bus id | Driver | CUDA | ECC | Kernel arguments | Reboot | Kernel log |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "| Guest | Status | GPU | PCI bus id | Driver | CUDA | ECC | Compute | Kernel arguments | Reboot | Kernel log |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         gpus = r["gpus"] or [None]
         for i, g in enumerate(gpus):
@@ -394,13 +429,16 @@ def markdown(rows, summary, generated, playbook):
                 r["host"] if first else "", r["status"] if first else "",
                 g["name"] if g else "n/a", g["pci_bus_id"] if g else "n/a",
                 (r["driver_version"] or "n/a") if first else "", (r["cuda_version"] or "n/a") if first else "",
-                _ecc(g) if g else "n/a", _args(r) if first else "", r["reboot"] if first else "",
+                _ecc(g) if g else "n/a", _compute_cell(r) if first else "", _args(r) if first else "",
+                r["reboot"] if first else "",
                 (_finding_ids(r) or ("none" if r["dmesg"] else "not read")) if first else "")))
     out.append("")
     for r in rows:
         out += ["## %s: %s" % (_md(r["host"]), r["status"]), "", _md(_sentence(r["status_reason"]))]
         if r["smi_reason"] and r["smi_msg"] and r["smi_msg"] not in r["status_reason"]:
             out += ["", "nvidia-smi (%s): %s" % (_md(r["smi_reason"]), _md(r["smi_msg"]))]
+        if r.get("compute_reason") and r.get("compute_msg") and r["compute_msg"] not in r["status_reason"]:
+            out += ["", "CUDA (%s): %s" % (_md(r["compute_reason"]), _md(r["compute_msg"]))]
         if r["findings"]:
             out.append("")
         for f in r["findings"]:
@@ -416,7 +454,7 @@ def markdown(rows, summary, generated, playbook):
 
 def as_json(rows, summary, generated, playbook):
     doc = {"schema": SCHEMA, "generated": generated, "playbook": playbook, "summary": summary,
-           "guests": [dict((k, v) for k, v in r.items() if k != "smi_msg" or v) for r in rows]}
+           "guests": [dict((k, v) for k, v in r.items() if k not in ("smi_msg", "compute_msg") or v) for r in rows]}
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -482,6 +520,8 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "failure": hv.get("passthrough_failure"),
         "distribution": ("%s %s" % (facts.get("distribution", ""), facts.get("distribution_major_version", ""))).strip(),
         "smi": next((r for r in smi_runs if r), None),
+        "compute": next((r for r in (_ran(hv.get("nvidia_driver_compute")), _ran(hv.get("gpu_report_compute"))) if r),
+                        None),
         "dmesg": hv.get("nvidia_driver_dmesg"),
         "kernel_args": list(kernel_args),
         "cmdline": cmdline,

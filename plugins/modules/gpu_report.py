@@ -35,7 +35,8 @@ options:
     description:
       - One dict per guest. Keys - C(host) (required), C(reachable) (bool, C(false) for a guest that did
         not answer), C(error) (why it did not), C(completed) (bool, the run reached its end on the guest),
-        C(distribution), C(smi) (a registered M(passthrough.nvidia.nvidia_smi) result), C(dmesg) (a
+        C(distribution), C(smi) (a registered M(passthrough.nvidia.nvidia_smi) result), C(compute) (a
+        registered M(passthrough.nvidia.cuda_probe) result), C(dmesg) (a
         registered M(passthrough.nvidia.dmesg_check) result), C(kernel_args) (list), C(cmdline) (the
         running kernel's command line, or null when it was not read), C(rebooted), C(reboot_required),
         C(reboot_reasons) (list), C(toolkit).
@@ -47,6 +48,7 @@ options:
     description:
       - Inventory hosts to report on, each read from its hostvars as the run left them -
         C(passthrough_setup), C(passthrough_failure), C(nvidia_driver_smi), C(gpu_report_smi),
+        C(nvidia_driver_compute), C(gpu_report_compute),
         C(nvidia_driver_dmesg), C(nvidia_driver_proc_cmdline), C(nvidia_driver_rebooted),
         C(nvidia_driver_reboot_required), C(nvidia_driver_reboot_reasons), C(nvidia_driver_kernel_args_managed),
         C(cuda_toolkit_result) and the distribution facts.
@@ -156,6 +158,11 @@ rows:
       type: str
     cuda_version:
       description: CUDA version the driver supports, or null.
+      type: str
+    compute:
+      description:
+        - C(ok) when a CUDA kernel ran correctly on every GPU (M(passthrough.nvidia.cuda_probe)), C(failed), or
+          null when it was not checked; C(compute_reason) and C(compute_msg) say why it failed.
       type: str
     kernel_args:
       description: Managed kernel arguments and whether the running kernel has each (null - not known).

@@ -158,7 +158,7 @@ def test_markdown_has_one_row_per_gpu_and_what_to_do():
     assert [line.split(" | ")[0] for line in table] == ["| gpu-ecc", "| gpu-nouveau", "| gpu-gone", "| gpu-ok"]
     ok = [line for line in table if line.startswith("| gpu-ok")][0]
     assert ("| ok | NVIDIA H100 80GB HBM3 | 0000:00:06.0 | 580.159.04 | 13.0 | Enabled, 0 uncorrected / 0 corrected"
-            " | pci=realloc (in effect) | not needed | none |") in ok
+            " | not checked | pci=realloc (in effect) | not needed | none |") in ok
     assert "## gpu-ecc: hardware fault" in lines
     assert any(line.startswith("- `xid 140` (hardware, error): GPU 0000:00:04.0 has uncorrectable memory errors")
                and "What to do:" in line for line in lines)
@@ -425,3 +425,50 @@ def test_the_toolkit_comes_from_the_roles_result_only():
     assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result=None, cuda_toolkit_home="/usr/local/cuda-9.9"),
                                  active=["gpu-1"])["toolkit"] is None
     assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result="cuda-13.5"), active=["gpu-1"])["toolkit"] is None
+
+
+# The compute column: cuda_probe's result (nvidia_driver_compute, else gpu_report_compute).
+PROBE_OK = {"changed": False, "status": "ok", "passed": 1, "gpu_count": 1, "msg": "GPU 0: kernel ran"}
+
+
+def _row(hv):
+    return R.build([R.guest_from_hostvars("gpu-1", hv)])[0][0]
+
+
+def _md(row):
+    rows, summary = R.build([R.guest_from_hostvars("gpu-1", hostvars())])
+    return R.markdown([row], dict(summary, **{row["status"]: 1}), "now", "site.yml")
+
+
+def _probe_failed(reason, msg):
+    return {"changed": False, "failed": True, "status": "failed", "reason": reason, "passed": 0, "msg": msg}
+
+
+def test_compute_ok_is_counted_in_the_status():
+    row = _row(hostvars(gpu_report_compute=PROBE_OK))
+    assert row["compute"] == "ok" and row["status"] == "ok" and "CUDA kernel ran correctly" in row["status_reason"]
+    md = _md(row)
+    assert "| ok (1 GPU) |" in md and "| Compute |" in md
+
+
+def test_the_drivers_own_probe_wins_over_the_reports():
+    hv = hostvars(nvidia_driver_compute=_probe_failed("wrong_result", "GPU 0: 1 of 1024 results are wrong"),
+                  gpu_report_compute={"skipped": True})
+    row = _row(hv)
+    assert row["status"] == "hardware fault" and row["status_reason"].startswith("CUDA: GPU 0: 1 of 1024")
+
+
+@pytest.mark.parametrize("reason,status", [("ecc_uncorrectable", "hardware fault"), ("hung", "hardware fault"),
+                                           ("not_ready", "misconfigured"), ("library_missing", "misconfigured"),
+                                           ("driver_error", "degraded")])
+def test_a_failed_probe_decides_the_status(reason, status):
+    hv = hostvars(gpu_report_compute=_probe_failed(reason, "why \x1b[31m"))
+    row = _row(hv)
+    assert row["status"] == status and row["compute"] == "failed" and row["compute_reason"] == reason
+    assert "\x1b" not in row["status_reason"]
+    assert "| failed: %s |" % reason in _md(row)
+
+
+def test_not_probed_says_so():
+    row = _row(hostvars())
+    assert row["compute"] is None and row["status"] == "ok" and "CUDA" not in row["status_reason"]
