@@ -170,6 +170,7 @@ nvswitches:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import (
     nvswitches_present,
     run_child,
@@ -187,10 +188,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p["timeout"] < 1:
-        module.fail_json(msg="timeout: must be at least 1 second, got %d" % p["timeout"])
-    if p["expected_gpus"] is not None and p["expected_gpus"] < 0:
-        module.fail_json(msg="expected_gpus: must not be negative, got %d" % p["expected_gpus"])
+    bad = limits_error(p)
+    if bad:
+        module.fail_json(msg=bad)
     if not p["library"].strip() or "\n" in p["library"]:
         module.fail_json(msg="library: must be a library name or path, got %r" % p["library"])
 

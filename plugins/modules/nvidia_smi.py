@@ -207,6 +207,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import (
     FIELDS,
     REQUIRED,
@@ -247,10 +248,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p["timeout"] < 1:
-        module.fail_json(msg="timeout: must be at least 1 second, got %d" % p["timeout"])
-    if p["expected_gpus"] is not None and p["expected_gpus"] < 0:
-        module.fail_json(msg="expected_gpus: must not be negative, got %d" % p["expected_gpus"])
+    bad = limits_error(p)
+    if bad:
+        module.fail_json(msg=bad)
     if p["min_driver_version"]:
         try:
             version_tuple(p["min_driver_version"])

@@ -89,6 +89,8 @@ def test_bad_input(run_module):
     assert failed and "min_driver_version" in res["msg"]
     res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "timeout": 0})
     assert failed and "timeout" in res["msg"]
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "expected_gpus": -1})
+    assert failed and res["msg"] == "expected_gpus: must not be negative, got -1"
 
 
 def test_one_gpu_of_several_lost_is_named_and_the_others_kept(state, run_module):

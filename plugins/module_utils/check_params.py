@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The options the read-only GPU checks (nvidia_smi, cuda_probe) share, checked one way."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+def limits_error(params):
+    """The message naming a bad ``timeout`` or ``expected_gpus``, or None when both are usable."""
+    if params["timeout"] < 1:
+        return "timeout: must be at least 1 second, got %d" % params["timeout"]
+    if params.get("expected_gpus") is not None and params["expected_gpus"] < 0:
+        return "expected_gpus: must not be negative, got %d" % params["expected_gpus"]
+    return None
