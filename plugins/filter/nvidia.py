@@ -14,6 +14,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils import driver_plan
+from ansible_collections.passthrough.nvidia.plugins.module_utils import grub_cmdline
 from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_support
 
 
@@ -61,6 +62,37 @@ def nvidia_gpu_generation(device_id):
     return driver_plan.gpu_generation(device_id)
 
 
+def _arg_list(value, name, option):
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise AnsibleFilterError("%s: %s must be a list of kernel arguments, got %s %r"
+                                 % (name, option, type(value).__name__, value))
+    return [str(a) for a in value]
+
+
+def kernel_args_not_in_effect(cmdline, args, remove=None):
+    """The arguments of ``args`` (and of ``remove``) that the running kernel does not honour."""
+    if cmdline is not None and not isinstance(cmdline, str):
+        raise AnsibleFilterError("kernel_args_not_in_effect: the input must be a kernel command line (a string), "
+                                 "got %s" % type(cmdline).__name__)
+    return grub_cmdline.not_in_effect(cmdline or "", _arg_list(args, "kernel_args_not_in_effect", "args"),
+                                      _arg_list(remove, "kernel_args_not_in_effect", "remove"))
+
+
+def grub_dropin_content(initial, variable, args):
+    """What grub_cmdline writes into a fresh drop-in that holds ``initial``, given ``args`` to add."""
+    if not isinstance(initial, str):
+        raise AnsibleFilterError("grub_dropin_content: the input must be the drop-in's initial content (a string)")
+    try:
+        return grub_cmdline.edit_content(initial, str(variable),
+                                         add=[grub_cmdline.validate_argument(a, "args")
+                                              for a in _arg_list(args, "grub_dropin_content", "args")],
+                                         path="the drop-in").content
+    except grub_cmdline.GrubCmdlineError as e:
+        raise AnsibleFilterError("grub_dropin_content: %s" % e)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -68,4 +100,6 @@ class FilterModule(object):
             "nvidia_toolkit_plan": nvidia_toolkit_plan,
             "nvidia_platforms": nvidia_platforms,
             "nvidia_gpu_generation": nvidia_gpu_generation,
+            "kernel_args_not_in_effect": kernel_args_not_in_effect,
+            "grub_dropin_content": grub_dropin_content,
         }

@@ -207,31 +207,41 @@ def _unit_present(args, unit):
     return False
 
 
-def reboot_required(running_cmdline, add=(), remove=()):
-    """True when the running kernel was not booted with the managed arguments:
-    an argument of ``add`` is missing (or has another value), or one of
-    ``remove`` is present."""
+def not_in_effect(running_cmdline, add=(), remove=()):
+    """The managed arguments the running kernel does not honour, compared as the kernel compares
+    them (``-`` is ``_`` in names; a value must be the same; a multi-valued parameter's unit must
+    be there as a whole): each argument of ``add`` that is missing or has another value, then each
+    of ``remove`` that is still present. This is the one answer to "does the running kernel have
+    argument X?" for the module, the driver role (a filter) and the fleet report."""
     running = split_kernel_args(running_cmdline or "")
+    out = []
     for unit in _units(list(add)):
         if arg_key(unit[0]) in MULTI_VALUED:
             if not _unit_present(running, unit):
-                return True
+                out.extend(unit)
             continue
         a = unit[0]
         if _has_value(a):
             same_key = [x for x in running if arg_key(x) == arg_key(a)]
             if not same_key or any(x.split("=", 1)[-1] != a.split("=", 1)[1] or not _has_value(x)
                                    for x in same_key):
-                return True
+                out.append(a)
         elif not any(_same_arg(x, a) for x in running):
-            return True
+            out.append(a)
     for r in remove:
         if _has_value(r):
             if any(_same_arg(x, r) for x in running):
-                return True
+                out.append(r)
         elif any(arg_key(x) == arg_key(r) for x in running):
-            return True
-    return False
+            out.append(r)
+    return out
+
+
+def reboot_required(running_cmdline, add=(), remove=()):
+    """True when the running kernel was not booted with the managed arguments:
+    an argument of ``add`` is missing (or has another value), or one of
+    ``remove`` is present."""
+    return bool(not_in_effect(running_cmdline, add, remove))
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline im
     GrubCmdlineError,
     edit_args,
     edit_content,
+    not_in_effect,
     reboot_required,
     split_kernel_args,
     validate_argument,
@@ -136,6 +137,31 @@ def test_references_are_never_matched():
 ])
 def test_reboot_required(running, add, remove, expected):
     assert reboot_required(running, add, remove) is expected
+
+
+def test_not_in_effect_names_each_argument_in_order():
+    running = 'ro quiet nvidia_drm.modeset=1 pci=noaer nomodeset dyndbg="x pci=realloc"'
+    assert not_in_effect(running, ["nvidia-drm.modeset=1", "pci=realloc", "quiet"], ["nomodeset", "splash"]) == [
+        "pci=realloc", "nomodeset"]
+    assert not_in_effect(running, ["hugepagesz=1G", "hugepages=4"]) == ["hugepagesz=1G", "hugepages=4"]
+    assert not_in_effect("", ["pci=realloc"]) == ["pci=realloc"] and not_in_effect(None, []) == []
+
+
+def test_the_filters_are_the_module_utils_answers():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.passthrough.nvidia.plugins.filter import nvidia as filters
+
+    assert filters.kernel_args_not_in_effect("ro nvidia_drm.modeset=1\n", ["nvidia-drm.modeset=1"]) == []
+    assert filters.kernel_args_not_in_effect("ro pci=realloc", ["pci=realloc"], ["pci"]) == ["pci"]
+    initial = '# header\nGRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX"\n'
+    assert filters.grub_dropin_content(initial, "GRUB_CMDLINE_LINUX", ["pci=realloc"]) == edit_content(
+        initial, "GRUB_CMDLINE_LINUX", add=["pci=realloc"]).content
+    for bad, word in ((lambda: filters.kernel_args_not_in_effect("ro", "pci=realloc"), "args must be a list"),
+                      (lambda: filters.kernel_args_not_in_effect(["ro"], []), "kernel command line"),
+                      (lambda: filters.grub_dropin_content(initial, "GRUB_CMDLINE_LINUX", ["a;b"]), "args: argument"),
+                      (lambda: filters.grub_dropin_content(initial, "GRUB_X", []), "variable")):
+        with pytest.raises(AnsibleFilterError, match=word):
+            bad()
 
 
 # ---------------------------------------------------------------- files
