@@ -22,6 +22,7 @@ import re
 import tempfile
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
+from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline import not_in_effect
 
 SCHEMA = 1
 
@@ -165,10 +166,11 @@ def _check_data(guest):
 def _kernel_args(guest):
     """Configured arguments, each with whether the running kernel has it (None: not known)."""
     cmdline = guest.get("cmdline")
-    words = cmdline.split() if isinstance(cmdline, str) and cmdline.strip() else None
+    known = isinstance(cmdline, str) and bool(cmdline.strip())
     out = []
     for arg in guest.get("kernel_args") or []:
-        out.append({"arg": _text(arg), "in_effect": None if words is None else arg in words})
+        # grub_cmdline's comparison, as the module and the driver role make it (- is _ in names).
+        out.append({"arg": _text(arg), "in_effect": not not_in_effect(cmdline, [_text(arg)]) if known else None})
     return out
 
 

@@ -108,6 +108,17 @@ def test_pending_reboot_does_not_call_missing_arguments_a_misconfiguration():
     assert row["status"] == "degraded" and row["kernel_args"] == [{"arg": "pci=realloc", "in_effect": False}]
 
 
+def test_an_argument_counts_as_in_effect_as_the_kernel_compares_it():
+    """The kernel and grub_cmdline take nvidia-drm.modeset=1 and nvidia_drm.modeset=1 for one
+    parameter; the report does too (it said 'not in effect' and called the guest misconfigured)."""
+    # Blanks inside double quotes do not split an argument: pci=realloc here is part of dyndbg's value.
+    row = R.build_row(healthy_guest(cmdline='ro quiet nvidia_drm.modeset=1 dyndbg="file x.c pci=realloc"',
+                                    kernel_args=["nvidia-drm.modeset=1", "pci=realloc"]))
+    assert [a["in_effect"] for a in row["kernel_args"]] == [True, False]
+    row = R.build_row(healthy_guest(cmdline="ro quiet nvidia_drm.modeset=1", kernel_args=["nvidia-drm.modeset=1"]))
+    assert row["status"] == "ok" and row["kernel_args"] == [{"arg": "nvidia-drm.modeset=1", "in_effect": True}]
+
+
 def test_corrected_ecc_errors_degrade():
     smi = real_result("nvidia_smi.out")
     smi["gpus"][0]["ecc_corrected"] = 17
