@@ -238,7 +238,7 @@ def apt_updates(records):
 
 
 def reboots_decided(records):
-    """Reboots the run decided on (nvidia_driver entered reboot_now.yml): a container guest
+    """Reboots the run decided on (nvidia_driver entered reboot_guest.yml): a container guest
     cannot reboot, so this counts the decision; the vm scenario counts real boots."""
     return len([r for r in records if r["task"].endswith("nvidia_driver : Reboot once") and r["status"] != "skipped"])
 

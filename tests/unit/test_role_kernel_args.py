@@ -88,9 +88,9 @@ def test_a_drop_in_with_other_bytes_is_not_in_place():
 
 
 def verify_boot_passes(args, running, remove=()):
-    """The assertion of verify_boot.yml ('The guest booted with the kernel arguments'), rendered
+    """The assertion of verify_running_kernel.yml ('The guest booted with the kernel arguments'), rendered
     as Ansible does: its vars, then every condition of its that."""
-    spec = task("tasks/verify_boot.yml", "The guest booted with the kernel arguments")
+    spec = task("tasks/verify_running_kernel.yml", "The guest booted with the kernel arguments")
     conds = spec["ansible.builtin.assert"]["that"]
     got = render(["{{ (%s) | bool }}" % c for c in conds], args, running, remove=remove,
                  templates=spec.get("vars") or {}, nvidia_driver_proc_cmdline={"content": b64(running)})
