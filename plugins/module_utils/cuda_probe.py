@@ -502,6 +502,25 @@ def _verdict(res, hung, ended, timeout):
     return res
 
 
+def probe(library="libcuda.so.1", timeout=30, expected_gpus=None):
+    """The whole check as the modules return it: the child's run, summarised, with the number of
+    GPUs that passed and, with ``expected_gpus``, a count that differs as a failure."""
+    nvswitch = nvswitches_present()
+    events, hung, ended = run_child(library, timeout)
+    res = summarize(events, hung, ended, timeout, nvswitch=nvswitch, library=library)
+    res["nvswitches"] = nvswitch
+    res["passed"] = len([g for g in res["gpus"] if g.get("result") == "ok"])
+    seen = res["gpu_count"] or 0
+    if res["status"] == "ok" and expected_gpus is not None and seen != expected_gpus:
+        res.update(status="failed", reason="count_mismatch",
+                   msg="CUDA sees %d GPU(s), %d expected: a GPU is not passed through to this VM, not bound to "
+                       "the nvidia driver, or hidden by CUDA_VISIBLE_DEVICES. %s" % (seen, expected_gpus, res["msg"]))
+    for key in ("error", "reason"):
+        if res[key] is None:
+            res.pop(key)
+    return res
+
+
 def failure(step, e):
     """'cuInit returned CUDA_ERROR_NO_DEVICE (100)' or 'cuInit did not return within 30 seconds'."""
     if e.get("code") is None:

@@ -171,11 +171,7 @@ nvswitches:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
-from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import (
-    nvswitches_present,
-    run_child,
-    summarize,
-)
+from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import probe
 
 
 def main():
@@ -194,20 +190,7 @@ def main():
     if not p["library"].strip() or "\n" in p["library"]:
         module.fail_json(msg="library: must be a library name or path, got %r" % p["library"])
 
-    nvswitch = nvswitches_present()
-    events, hung, ended = run_child(p["library"], p["timeout"])
-    res = summarize(events, hung, ended, p["timeout"], nvswitch=nvswitch, library=p["library"])
-    res["nvswitches"] = nvswitch
-    res["passed"] = len([g for g in res["gpus"] if g.get("result") == "ok"])
-    seen = res["gpu_count"] or 0
-    if res["status"] == "ok" and p["expected_gpus"] is not None and seen != p["expected_gpus"]:
-        res.update(status="failed", reason="count_mismatch",
-                   msg="CUDA sees %d GPU(s), %d expected: a GPU is not passed through to this VM, not bound to "
-                       "the nvidia driver, or hidden by CUDA_VISIBLE_DEVICES. %s"
-                       % (seen, p["expected_gpus"], res["msg"]))
-    for key in ("error", "reason"):
-        if res[key] is None:
-            res.pop(key)
+    res = probe(p["library"], p["timeout"], p["expected_gpus"])
     if res["status"] != "ok":
         module.fail_json(changed=False, **res)
     module.exit_json(changed=False, **res)

@@ -48,9 +48,20 @@ options:
         by component (C(570) or C(570.86.15)).
     type: str
   timeout:
-    description: Seconds to wait for each C(nvidia-smi) call.
+    description: Seconds to wait for each C(nvidia-smi) call (and, with O(compute_check), each CUDA call).
     type: int
     default: 30
+  compute_check:
+    description:
+      - Also launch a CUDA kernel on every GPU, in the same call, exactly as
+        M(passthrough.nvidia.cuda_probe) does; its result is RV(compute). It does not change this module's own
+        verdict. The fleet report uses it so that a converged run pays one round trip for both checks.
+    type: bool
+    default: false
+  compute_library:
+    description: The CUDA driver library for O(compute_check).
+    type: str
+    default: libcuda.so.1
 attributes:
   check_mode:
     description: Read-only; runs the same in check mode.
@@ -81,6 +92,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+compute:
+  description: With O(compute_check), the result M(passthrough.nvidia.cuda_probe) returns (status, reason, msg, gpus, ...).
+  returned: when O(compute_check) is true
+  type: dict
+  sample:
+    status: ok
+    passed: 1
+    gpu_count: 1
 gpus:
   description: One dict per GPU. Values the GPU does not support (C([N/A])) are null.
   returned: when nvidia-smi answered
@@ -208,6 +227,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
+from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import probe
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import (
     FIELDS,
     REQUIRED,
@@ -244,6 +264,8 @@ def main():
             fail_on_ecc=dict(type="bool", default=True),
             min_driver_version=dict(type="str"),
             timeout=dict(type="int", default=30),
+            compute_check=dict(type="bool", default=False),
+            compute_library=dict(type="str", default="libcuda.so.1"),
         ),
         supports_check_mode=True,
     )
@@ -257,17 +279,22 @@ def main():
         except ValueError as e:
             module.fail_json(msg="min_driver_version: %s" % to_native(e))
 
+    # In the same call (one round trip for the fleet report): CUDA's own check, as cuda_probe makes it.
+    if not p["compute_library"].strip() or "\n" in p["compute_library"]:
+        module.fail_json(msg="compute_library: must be a library name or path, got %r" % p["compute_library"])
+    extra = {"compute": probe(p["compute_library"], p["timeout"])} if p["compute_check"] else {}
+
     exe = p["executable"]
     if os.sep not in exe:
         exe = module.get_bin_path(exe, opt_dirs=SEARCH_PATHS)
     if not exe or not os.access(exe, os.X_OK):
         module.fail_json(msg="nvidia-smi (%s) is not installed or not executable: install the NVIDIA "
                              "driver (the nvidia_driver role)." % p["executable"],
-                         reason="not_installed", unsupported_fields=[])
+                         reason="not_installed", unsupported_fields=[], **extra)
 
     fields = [f for f, _k, _t in FIELDS]
     unsupported = []
-    result = dict(changed=False, unsupported_fields=unsupported, executable=exe)
+    result = dict(changed=False, unsupported_fields=unsupported, executable=exe, **extra)
     try:
         while True:
             rc, out = run([exe, query_argument(fields), "--format=csv,noheader,nounits"], p["timeout"])

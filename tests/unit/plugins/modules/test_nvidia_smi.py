@@ -148,3 +148,28 @@ def test_a_version_mismatch_names_both_versions(state, run_module, monkeypatch, 
     assert failed and res["reason"] == "version_mismatch"
     assert "kernel module is 580.95.05" in res["msg"] and "NVML library is 580.159" in res["msg"]
     assert "reboot the guest" in res["msg"] and "reinstalling the driver does not help" in res["msg"]
+
+
+def test_compute_check_in_the_same_call(state, run_module, libcuda_double, monkeypatch):
+    """One round trip for the report: nvidia-smi's facts and cuda_probe's result side by side; the
+    probe does not change nvidia-smi's verdict (the libcuda double follows the nvidia-smi double)."""
+    monkeypatch.delenv("LIBCUDA_DOUBLE_STATE", raising=False)
+    state("healthy", 2)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "compute_check": True, "compute_library": libcuda_double})
+    assert not failed and res["gpu_count"] == 2
+    assert res["compute"]["status"] == "ok" and res["compute"]["passed"] == 2
+    state("ecc_errors")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "compute_check": True, "compute_library": libcuda_double})
+    assert failed and res["reason"] == "ecc_errors" and res["compute"]["reason"] == "ecc_uncorrectable"
+    monkeypatch.setenv("LIBCUDA_DOUBLE_STATE", "wrong")
+    state("healthy", 2)
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "compute_check": True, "compute_library": libcuda_double})
+    assert not failed and res["compute"]["reason"] == "wrong_result"
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert "compute" not in res
+    monkeypatch.delenv("LIBCUDA_DOUBLE_STATE")
+    res, failed = run_module(nvidia_smi, {"executable": str(DOUBLE) + "-missing", "compute_check": True,
+                                          "compute_library": libcuda_double})
+    assert failed and res["reason"] == "not_installed" and res["compute"]["status"] == "ok"
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE, "compute_check": True, "compute_library": " "})
+    assert failed and res["msg"].startswith("compute_library:")
