@@ -502,6 +502,10 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     unreachable = setup_unreachable or bool(probe.get("unreachable"))
     facts = hv.get("ansible_facts") or {}
     smi_runs = [_ran(hv.get("nvidia_driver_smi")), _ran(hv.get("gpu_report_smi")), {} if unreachable else probe]
+    # cuda_probe's result: the driver role's, the report's own, or the one nvidia_smi made in the
+    # same call (compute_check) for the report.
+    compute_runs = [_ran(hv.get("nvidia_driver_compute")), _ran(hv.get("gpu_report_compute"))]
+    compute_runs += [_ran(r.get("compute")) for r in smi_runs[1:] if isinstance(r, dict)]
     cmdline = None
     proc = hv.get("nvidia_driver_proc_cmdline")
     if isinstance(proc, dict) and proc.get("content") is not None:
@@ -522,8 +526,7 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "failure": hv.get("passthrough_failure"),
         "distribution": ("%s %s" % (facts.get("distribution", ""), facts.get("distribution_major_version", ""))).strip(),
         "smi": next((r for r in smi_runs if r), None),
-        "compute": next((r for r in (_ran(hv.get("nvidia_driver_compute")), _ran(hv.get("gpu_report_compute"))) if r),
-                        None),
+        "compute": next((r for r in compute_runs if r), None),
         "dmesg": hv.get("nvidia_driver_dmesg"),
         "kernel_args": list(kernel_args),
         "cmdline": cmdline,

@@ -48,7 +48,8 @@ options:
     description:
       - Inventory hosts to report on, each read from its hostvars as the run left them -
         C(passthrough_setup), C(passthrough_failure), C(nvidia_driver_smi), C(gpu_report_smi),
-        C(nvidia_driver_compute), C(gpu_report_compute),
+        C(nvidia_driver_compute), C(gpu_report_compute) (else the RV(passthrough.nvidia.nvidia_smi#module:compute) of
+        C(gpu_report_smi) or of the probe),
         C(nvidia_driver_dmesg), C(nvidia_driver_proc_cmdline), C(nvidia_driver_rebooted),
         C(nvidia_driver_reboot_required), C(nvidia_driver_reboot_reasons), C(nvidia_driver_kernel_args_managed),
         C(cuda_toolkit_result) and the distribution facts.

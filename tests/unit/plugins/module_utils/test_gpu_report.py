@@ -462,6 +462,17 @@ def test_compute_ok_is_counted_in_the_status():
     assert "| ok (1 GPU) |" in md and "| Compute |" in md
 
 
+def test_the_compute_check_nvidia_smi_made_in_the_same_call_is_read():
+    failed = _probe_failed("ecc_uncorrectable", "GPU 0: CUDA_ERROR_ECC_UNCORRECTABLE")
+    smi = real_result("nvidia_smi.out")
+    row = _row(hostvars(gpu_report_smi=dict(smi, compute=failed)))
+    assert row["compute"] == "failed" and row["compute_reason"] == "ecc_uncorrectable"
+    assert row["status"] == "hardware fault"
+    probed = R.build([R.guest_from_hostvars("gpu-1", hostvars(gpu_report_smi={"skipped": True}),
+                                            probe=dict(smi, compute=PROBE_OK))])[0][0]
+    assert probed["compute"] == "ok" and probed["compute_passed"] == 1
+
+
 def test_the_drivers_own_probe_wins_over_the_reports():
     hv = hostvars(nvidia_driver_compute=_probe_failed("wrong_result", "GPU 0: 1 of 1024 results are wrong"),
                   gpu_report_compute={"skipped": True})
