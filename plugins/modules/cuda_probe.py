@@ -38,9 +38,18 @@ options:
       - Fail with RV(reason=count_mismatch) when CUDA sees another number of GPUs.
     type: int
   timeout:
-    description: Seconds each CUDA call may take before the GPU counts as hung.
+    description: Seconds each CUDA call may take before the GPU counts as hung (and the PyTorch check's limit).
     type: int
     default: 30
+  torch_python:
+    description:
+      - After the driver check passed, this Python (a virtualenv's C(bin/python)) imports C(torch), asks
+        C(torch.cuda.is_available()) and computes a small tensor on every GPU, so that a machine-learning stack
+        is checked the same way. Its result is RV(torch); a failure fails the module with a C(torch_) reason
+        (C(torch_missing), C(torch_cpu_only), C(torch_no_cuda), C(torch_error), C(torch_wrong), C(torch_count),
+        C(torch_hung), C(python_failed)).
+      - Off when not given.
+    type: path
 attributes:
   check_mode:
     description: Read-only (the kernel writes only to memory the module allocates); runs the same in check mode.
@@ -71,6 +80,10 @@ EXAMPLES = r"""
     timeout: 10
   register: probe
   failed_when: false
+
+- name: The driver, then the machine-learning stack of a virtualenv
+  passthrough.nvidia.cuda_probe:
+    torch_python: /opt/ml/venv/bin/python
 """
 
 RETURN = r"""
@@ -162,6 +175,34 @@ driver_cuda_version:
   description: The newest CUDA version the driver supports (cuDriverGetVersion), C(13.0).
   returned: always
   type: str
+torch:
+  description:
+    - With O(torch_python), what PyTorch said; null when the driver check failed first.
+  returned: when O(torch_python) is given
+  type: dict
+  contains:
+    status:
+      description: C(ok) or C(failed).
+      type: str
+    reason:
+      description: Why it failed (see O(torch_python)).
+      type: str
+    msg:
+      description: What happened and what to do.
+      type: str
+    version:
+      description: C(torch.__version__).
+      type: str
+    cuda:
+      description: The CUDA version PyTorch was built for (C(torch.version.cuda)); null for a CPU-only build.
+      type: str
+    devices:
+      description: One dict per GPU PyTorch used (index, name, ok, seconds).
+      type: list
+      elements: dict
+    python:
+      description: The Python that ran it.
+      type: str
 nvswitches:
   description: Whether the machine has NVSwitches (they need the Fabric Manager).
   returned: always
@@ -172,6 +213,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import probe
+from ansible_collections.passthrough.nvidia.plugins.module_utils import torch_check
 
 
 def main():
@@ -180,6 +222,7 @@ def main():
             library=dict(type="str", default="libcuda.so.1"),
             expected_gpus=dict(type="int"),
             timeout=dict(type="int", default=30),
+            torch_python=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -191,6 +234,14 @@ def main():
         module.fail_json(msg="library: must be a library name or path, got %r" % p["library"])
 
     res = probe(p["library"], p["timeout"], p["expected_gpus"])
+    if p["torch_python"]:
+        res["torch"] = None
+        if res["status"] == "ok":
+            res["torch"] = torch_check.run(p["torch_python"], p["timeout"], cuda_gpus=res["gpu_count"])
+            if res["torch"]["status"] != "ok":
+                res.update(status="failed", reason=res["torch"]["reason"], msg=res["torch"]["msg"])
+            else:
+                res["msg"] = "%s %s." % (res["msg"].rstrip("."), res["torch"]["msg"])
     if res["status"] != "ok":
         module.fail_json(changed=False, **res)
     module.exit_json(changed=False, **res)

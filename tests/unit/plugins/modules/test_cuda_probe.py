@@ -105,3 +105,21 @@ def test_count_mismatch(probe):
 def test_bad_input_names_it(probe, args, msg):
     r, failed = probe(**args)
     assert failed and r["msg"].startswith(msg)
+
+
+def test_the_ml_stack_after_the_driver(probe, monkeypatch):
+    """torch_python: after the driver check, PyTorch (tests/doubles/torch-double) on the same GPUs."""
+    import os
+    import sys
+    double = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "doubles", "torch-double"))
+    monkeypatch.setenv("PYTHONPATH", double)
+    monkeypatch.setenv("TORCH_DOUBLE_GPUS", "2")
+    monkeypatch.setenv("TORCH_DOUBLE_STATE", "ok")
+    r, failed = probe(gpus=2, torch_python=sys.executable)
+    assert not failed and r["torch"]["status"] == "ok" and "PyTorch 2.9.1+cu130" in r["msg"]
+    monkeypatch.setenv("TORCH_DOUBLE_STATE", "no_kernel_image")
+    r, failed = probe(gpus=2, torch_python=sys.executable)
+    assert failed and r["reason"] == "torch_error" and r["passed"] == 2 and "no kernel image" in r["msg"]
+    # The driver fails first: PyTorch is not asked.
+    r, failed = probe(state="not_ready", torch_python=sys.executable)
+    assert failed and r["reason"] == "not_ready" and r["torch"] is None
