@@ -209,7 +209,10 @@ def _gpus(smi):
 # cuda_probe's reasons, by what they say about the guest.
 COMPUTE_HARDWARE = ("ecc_uncorrectable", "wrong_result", "hung")
 COMPUTE_MISCONFIGURED = ("not_ready", "no_devices", "version_mismatch", "library_missing", "library_broken",
-                         "driver_too_old", "stub_library", "count_mismatch")
+                         "driver_too_old", "stub_library", "count_mismatch",
+                         # PyTorch's check (cuda_probe's torch_python): the ML environment is not set up for the GPU.
+                         "torch_missing", "torch_cpu_only", "torch_no_cuda", "torch_count", "torch_error",
+                         "python_failed")
 
 
 def _compute(probe):

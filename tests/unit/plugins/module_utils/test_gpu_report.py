@@ -494,3 +494,10 @@ def test_a_failed_probe_decides_the_status(reason, status):
 def test_not_probed_says_so():
     row = _row(hostvars())
     assert row["compute"] is None and row["status"] == "ok" and "CUDA" not in row["status_reason"]
+
+
+@pytest.mark.parametrize("reason,status", [("torch_cpu_only", "misconfigured"), ("torch_no_cuda", "misconfigured"),
+                                           ("torch_wrong", "degraded"), ("torch_hung", "degraded")])
+def test_the_pytorch_check_counts_in_the_status(reason, status):
+    row = _row(hostvars(nvidia_driver_compute=_probe_failed(reason, "PyTorch said so")))
+    assert row["status"] == status and row["compute"] == "failed" and row["compute_reason"] == reason
