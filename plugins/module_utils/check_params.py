@@ -14,3 +14,11 @@ def limits_error(params):
     if params.get("expected_gpus") is not None and params["expected_gpus"] < 0:
         return "expected_gpus: must not be negative, got %d" % params["expected_gpus"]
     return None
+
+
+def library_error(value, option):
+    """The message naming a shared-library option (``library``, ``compute_library``) that is blank or
+    spans lines, or None."""
+    if not value.strip() or "\n" in value:
+        return "%s: must be a library name or path, got %r" % (option, value)
+    return None

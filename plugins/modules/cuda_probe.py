@@ -211,7 +211,7 @@ nvswitches:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
+from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import library_error, limits_error
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import probe
 from ansible_collections.passthrough.nvidia.plugins.module_utils import torch_check
 
@@ -230,8 +230,9 @@ def main():
     bad = limits_error(p)
     if bad:
         module.fail_json(msg=bad)
-    if not p["library"].strip() or "\n" in p["library"]:
-        module.fail_json(msg="library: must be a library name or path, got %r" % p["library"])
+    bad = library_error(p["library"], "library")
+    if bad:
+        module.fail_json(msg=bad)
 
     res = probe(p["library"], p["timeout"], p["expected_gpus"])
     if p["torch_python"]:

@@ -226,7 +226,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import limits_error
+from ansible_collections.passthrough.nvidia.plugins.module_utils.check_params import library_error, limits_error
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import probe
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import (
     FIELDS,
@@ -280,8 +280,9 @@ def main():
             module.fail_json(msg="min_driver_version: %s" % to_native(e))
 
     # In the same call (one round trip for the fleet report): CUDA's own check, as cuda_probe makes it.
-    if not p["compute_library"].strip() or "\n" in p["compute_library"]:
-        module.fail_json(msg="compute_library: must be a library name or path, got %r" % p["compute_library"])
+    bad = library_error(p["compute_library"], "compute_library")
+    if bad:
+        module.fail_json(msg=bad)
     extra = {"compute": probe(p["compute_library"], p["timeout"])} if p["compute_check"] else {}
 
     exe = p["executable"]
