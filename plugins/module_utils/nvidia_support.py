@@ -168,3 +168,31 @@ DRIVER_PACKAGES = [
 def release(codename):
     """The row of RELEASES for a Debian codename, or None."""
     return RELEASES.get(codename)
+
+
+# The facts platform_error() reads (ansible.builtin.setup's min and virtual subsets).
+PLATFORM_FACTS = ("distribution", "distribution_release", "distribution_version", "architecture",
+                  "virtualization_type", "virtualization_role")
+
+
+def supported_platforms():
+    """The supported platforms in words: 'Debian 12 (bookworm), Debian 13 (trixie) on x86_64'."""
+    rels = sorted(RELEASES.values(), key=lambda r: int(r["major"]))
+    return "%s on %s" % (", ".join(r["description"] for r in rels), ", ".join(sorted(ARCHITECTURES)))
+
+
+def platform_error(host, facts):
+    """'' when ``facts`` (ansible_facts of ``host``) are a supported platform (a release of
+    RELEASES, its distribution, an architecture of ARCHITECTURES), else the message that stops
+    the run before anything changes. Facts come from the guest: only their text is used."""
+    facts = facts if isinstance(facts, dict) else {}
+    distribution = str(facts.get("distribution") or "")
+    codename = str(facts.get("distribution_release") or "")
+    arch = str(facts.get("architecture") or "")
+    row = RELEASES.get(codename)
+    if row is not None and row["distribution"] == distribution and arch in ARCHITECTURES:
+        return ""
+    what = " ".join(x for x in (distribution or "an unknown distribution", str(facts.get("distribution_version") or "")) if x)
+    return ("%s runs %s (%s) on %s, which passthrough.nvidia does not support. Supported: %s. "
+            "Nothing was changed on this guest." % (
+                host, what, codename or "unknown release", arch or "an unknown architecture", supported_platforms()))
