@@ -126,6 +126,19 @@ ADVICE = {
 }
 HUNG_ADVICE = ("The GPU does not answer: reset it or power cycle the VM from the host, and read the kernel "
                "log (dmesg_check) for Xid 79 (fallen off the bus) or Xid 119 (GSP timeout).")
+# Every reason the module returns (its own and PyTorch's check, torch_check.py), and what it
+# says about the guest (the fleet report's status).
+REASON_KIND = {
+    "ecc_uncorrectable": "hardware", "wrong_result": "hardware", "hung": "hardware",
+    "not_ready": "misconfigured", "no_devices": "misconfigured", "version_mismatch": "misconfigured",
+    "library_missing": "misconfigured", "library_broken": "misconfigured", "driver_too_old": "misconfigured",
+    "stub_library": "misconfigured", "count_mismatch": "misconfigured",
+    # PyTorch's check: the ML environment is not set up for the GPU.
+    "torch_missing": "misconfigured", "torch_cpu_only": "misconfigured", "torch_no_cuda": "misconfigured",
+    "torch_count": "misconfigured", "torch_error": "misconfigured", "python_failed": "misconfigured",
+    "driver_error": "degraded", "crashed": "degraded", "cuda_error": "degraded", "torch_wrong": "degraded",
+    "torch_hung": "degraded",
+}
 # The module's reason for the first failure, by CUresult.
 REASONS = {100: "no_devices", 214: "ecc_uncorrectable", 220: "ecc_uncorrectable", 802: "not_ready", 919: "not_ready",
            803: "version_mismatch", 34: "stub_library", 222: "driver_too_old", 999: "driver_error"}

@@ -19,6 +19,7 @@ import re
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import (
     CLASS_VERDICT,
+    CLASS_RANK,
     CLASSES,
     KEYWORDS,
     ROLES,
@@ -29,6 +30,7 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog i
     XID154_ACTIONS,
     XID_CONSEQUENCES,
     XID_NONFATAL,
+    XID_UNCORRECTABLE_MEMORY,
     XIDS,
 )
 
@@ -88,9 +90,8 @@ _PCI_ANY = re.compile(
     r"(?:PCI:)?(?P<pci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)|\[GPU ID (?P<drm>0x[0-9a-fA-F]{8})\]")
 
 # The class order used to choose the root cause among several.
-_CLASS_RANK = {"hardware": 0, "passthrough": 1, "secure_boot": 2, "driver": 3, "application": 4, "unknown": 5,
-               "info": 6}
-_SEV_RANK = {"error": 0, "warning": 1, "info": 2}
+_CLASS_RANK = dict((c, i) for i, c in enumerate(CLASS_RANK))
+_SEV_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
 
 
 class CatalogError(Exception):
@@ -275,7 +276,8 @@ class Scanner(object):
             if not gm:
                 continue
             groups = gm.groupdict()
-            if sig["id"] == "bar_unassigned" and groups.get("bar") == "6":
+            ignore = sig.get("ignore_groups")
+            if ignore and all(groups.get(k) == v for k, v in ignore.items()):
                 break
             key = normalise_pci(groups["pci"])[0] if groups.get("pci") else line_key
             event = (sig, None, key, groups)
@@ -342,7 +344,7 @@ class Scanner(object):
 
     def _group(self, events, nvidia_devices, ports):
         single = list(nvidia_devices)[0] if len(nvidia_devices) == 1 else None
-        nvidia_loaded = any(ev[1] is not None and ev[1]["id"] == "nvidia_loaded" for ev in events)
+        seen = set(ev[1]["id"] for ev in events if ev[1] is not None)
         groups = {}
         order = []
         for line_no, sig, xid, key, raw, ts, grp, msg in events:
@@ -350,12 +352,11 @@ class Scanner(object):
             if key in ports and key not in nvidia_devices:
                 # The port above the GPU reported it (PCIe AER): it is the GPU's link.
                 key, reported_by = ports[key]
-            if sig is not None and sig["id"] == "module_unsigned_rejected":
+            if sig is not None and sig.get("unless_seen") in seen:
+                continue
+            if sig is not None and sig.get("module_prefix"):
                 named = _MODULE_NAMED.search(msg)
-                module = named and named.group("mod")
-                # NVIDIA's module loaded in this boot, or the line names another module:
-                # not a GPU finding (a Wi-Fi driver refused by Secure Boot).
-                if nvidia_loaded or (module and not module.startswith("nvidia")):
+                if named and not named.group("mod").startswith(sig["module_prefix"]):
                     continue
             if sig is not None and sig.get("nvidia_only"):
                 # A line naming a device must name an NVIDIA one; an NVRM line is NVIDIA's.
@@ -393,8 +394,8 @@ class Scanner(object):
                 "id": s["id"], "class": s["class"], "severity": s["severity"], "role": s["role"],
                 "summary": s["summary"].replace("{gpu}", gpu), "remediation": s["remediation"],
             }
-            if s["id"] == "nvidia_loaded":
-                f["flavour"] = "open" if g["groups"].get("flavour") else "proprietary"
+            for field, (group, present, absent) in (s.get("fields") or {}).items():
+                f[field] = present if g["groups"].get(group) else absent
         if g.get("reported_by"):
             f["reported_by"] = g["reported_by"]
         f["count"] = g["count"]
@@ -428,7 +429,7 @@ class Scanner(object):
             action = "The driver says %s. %s" % (what, action) if sev != "info" else "Nothing to do."
             if sev == "info":
                 cls = "info"
-        elif cls == "hardware" and sev == "error" and "ECC" in name:
+        elif xid in XID_UNCORRECTABLE_MEMORY:
             summary = "%s has uncorrectable memory errors (Xid %d: %s)" % (where, xid, name)
         f = {"id": "xid", "class": cls, "severity": sev, "role": role, "summary": summary,
              "remediation": action, "xid": xid}

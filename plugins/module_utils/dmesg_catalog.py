@@ -31,7 +31,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 CLASSES = ("hardware", "passthrough", "driver", "secure_boot", "application", "unknown", "info")
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = ("error", "warning", "info")  # also the order findings are listed in
+# The order in which a class is the root cause among several findings of one log.
+CLASS_RANK = ("hardware", "passthrough", "secure_boot", "driver", "application", "unknown", "info")
 ROLES = ("root", "consequence", "standalone")
 
 # What a class means, said once after the summary of the leading finding.
@@ -219,6 +221,8 @@ SIGNATURES = [
         "severity": "error",
         "role": "root",
         "nvidia_only": True,
+        # BAR 6 is the expansion ROM: the driver does not need it mapped.
+        "ignore_groups": {"bar": "6"},
         "patterns": [
             r"This PCI I/O region assigned to your NVIDIA device is invalid",
             r"NVRM: BAR(?P<bar>\d) is 0M @ 0x0 \(PCI:" + _PCI + r"\)",
@@ -238,6 +242,10 @@ SIGNATURES = [
         "class": "secure_boot",
         "severity": "error",
         "role": "root",
+        # Not a GPU finding when NVIDIA's module loaded in the same boot, or when the line names
+        # another module (a Wi-Fi driver refused by Secure Boot).
+        "unless_seen": "nvidia_loaded",
+        "module_prefix": "nvidia",
         "patterns": [
             r"Loading of unsigned module is rejected",
             r"Loading of module with unavailable key is rejected",
@@ -417,6 +425,8 @@ SIGNATURES = [
         "class": "info",
         "severity": "info",
         "role": "standalone",
+        # The finding's flavour: "open" when the pattern's group matched, else "proprietary".
+        "fields": {"flavour": ("flavour", "open", "proprietary")},
         "patterns": [r"NVRM: loading NVIDIA UNIX (?P<flavour>Open )?(?:x86_64 |aarch64 )?Kernel Module"],
         "summary": "The NVIDIA kernel module was loaded",
         "meaning": "Normal: the driver's banner with its version and flavour (open or proprietary).",
@@ -618,3 +628,8 @@ NOT_ALARMS = [
      "Please use nvidia-persistenced instead.",
      "Printed when `nvidia-smi -pm 1` is used; nvidia-persistenced is the recommended way."),
 ]
+
+# Xids whose summary says the GPU has uncorrectable memory errors: the hardware errors of the
+# catalog that are ECC errors.
+XID_UNCORRECTABLE_MEMORY = frozenset(x for x, (cls, sev, name, _action) in XIDS.items()
+                                     if cls == "hardware" and sev == "error" and "ECC" in name)

@@ -69,9 +69,16 @@ RC_NVML_MISSING = 12
 RC_INFOROM = 14
 RC_GPU_LOST = 15
 
-REASONS = ("not_installed", "driver_not_loaded", "version_mismatch", "no_devices", "count_mismatch",
-           "ecc_errors", "timeout", "driver_too_old", "gpu_lost", "inforom_corrupted", "library_missing",
-           "permission_denied", "unknown")
+# Every reason the module returns, and what it says about the guest (the fleet report's
+# status): a GPU fault, a guest or driver set up wrong, or a check that could not conclude.
+REASON_KIND = {
+    "ecc_errors": "hardware", "gpu_lost": "hardware", "inforom_corrupted": "hardware",
+    "not_installed": "misconfigured", "driver_not_loaded": "misconfigured", "version_mismatch": "misconfigured",
+    "no_devices": "misconfigured", "count_mismatch": "misconfigured", "driver_too_old": "misconfigured",
+    "library_missing": "misconfigured", "permission_denied": "misconfigured",
+    "timeout": "degraded", "unknown": "degraded",
+}
+REASONS = tuple(REASON_KIND)
 
 
 def query_argument(fields):
