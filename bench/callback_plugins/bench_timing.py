@@ -28,6 +28,8 @@ LOCAL_ACTIONS = {"set_fact", "assert", "debug", "fail", "include_tasks", "import
                  "import_role", "meta", "include_vars", "add_host", "group_by", "validate_argument_spec",
                  # passthrough.nvidia's own action plugin: it writes the report on the controller.
                  "gpu_report"}
+# Runs on the controller unless it had to gather facts (then it returns them).
+LOCAL_UNLESS_FACTS = {"platform_check"}
 CONTROLLER = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -54,9 +56,13 @@ class CallbackModule(CallbackBase):
         self.records.append({
             "host": key[0], "task": task.get_name(), "action": action, "status": status,
             "seconds": (time.monotonic() - t0) if t0 is not None else 0.0,
-            "remote": action not in LOCAL_ACTIONS and delegated not in CONTROLLER,
+            "remote": (action not in LOCAL_ACTIONS and delegated not in CONTROLLER
+                       and (action not in LOCAL_UNLESS_FACTS or bool(result._result.get("ansible_facts")))),
             "delegated_to": delegated,
             "cache_updated": bool(result._result.get("cache_updated")),
+            # The driver role's documented result, when this task handed it over.
+            "reboot_required": ((result._result.get("ansible_facts") or {}).get("nvidia_driver_result") or {}).get(
+                "reboot_required"),
         })
 
     def v2_runner_on_ok(self, result):

@@ -47,3 +47,21 @@ def test_the_scan_catches_what_it_should():
               "set -o pipefail\nlsinitramfs x | grep modprobe.d",
               "set -o pipefail\ncat f | sort | tail -n 1"]:
         assert not early_exit_pipelines(s), s
+
+
+def test_one_copy_of_the_test_repository_variables():
+    """The test repository's key pins (cuda_repo_key_fingerprints) are written once, in the molecule
+    base config; every
+    scenario, the report scenario's user-like inventory and bench/run.py take them from there."""
+    import glob
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = glob.glob(os.path.join(root, "molecule", "**", "*.yml"), recursive=True)
+    files += [os.path.join(root, ".config", "molecule", "config.yml"), os.path.join(root, "bench", "run.py")]
+    holders = []
+    for path in files:
+        with open(path) as f:
+            if re.search(r"cuda_repo_key_fingerprints\W+debian12", f.read()):
+                holders.append(os.path.relpath(path, root))
+    assert holders == [".config/molecule/config.yml"]
