@@ -53,9 +53,17 @@ def nvidia_toolkit_plan(state, version="auto", driver_branch="", release="", ins
                                     release_description=rel)
 
 
+def cuda_toolkit_state_request(installed=None, version="auto", verify=True):
+    if installed is not None and not isinstance(installed, dict):
+        raise AnsibleFilterError("cuda_toolkit_state_request: the input must be ansible_facts.packages (a dict) or "
+                                 "none, got %s" % type(installed).__name__)
+    return driver_plan.toolkit_state_request(installed, version=version, verify=bool(verify))
+
+
 def nvidia_platforms(_ignored=None):
-    """The supported releases (codename -> row), as cuda_repo's platform check and key pins use them."""
-    return dict((k, dict(v)) for k, v in nvidia_support.RELEASES.items())
+    """The supported releases (codename -> row, with the supported architectures -> NVIDIA's
+    directory for each), as cuda_repo's URLs and key pins use them."""
+    return dict((k, dict(v, architectures=dict(nvidia_support.ARCHITECTURES))) for k, v in nvidia_support.RELEASES.items())
 
 
 def nvidia_gpu_generation(device_id):
@@ -99,6 +107,7 @@ class FilterModule(object):
             "nvidia_driver_plan": nvidia_driver_plan,
             "nvidia_toolkit_plan": nvidia_toolkit_plan,
             "nvidia_platforms": nvidia_platforms,
+            "cuda_toolkit_state_request": cuda_toolkit_state_request,
             "nvidia_gpu_generation": nvidia_gpu_generation,
             "kernel_args_not_in_effect": kernel_args_not_in_effect,
             "grub_dropin_content": grub_dropin_content,

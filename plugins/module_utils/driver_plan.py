@@ -334,6 +334,35 @@ def toolkit_versions(names):
     return ["%d.%d" % v for v in sorted(out)]
 
 
+# The files the cuda_toolkit role writes, and the prefix of the names it asks apt for.
+TOOLKIT_FILES = {"profile": "/etc/profile.d/cuda.sh", "ldconfig": "/etc/ld.so.conf.d/cuda.conf"}
+TOOLKIT_NAMES_PREFIX = "cuda-toolkit-"
+
+
+def toolkit_state_request(installed=None, version="auto", verify=True):
+    """What a state call (guest_facts) must read for the cuda_toolkit role: its files, the
+    directories of the toolkits installed (``installed``: ansible_facts.packages, when known) and
+    of ``version`` when it names one, their ``nvcc --version`` (``verify``), and the toolkits apt
+    offers. The one producer of this list: the role asks for it itself, and a play that lets
+    another role's state call ask for it (site.yml: nvidia_driver_state_extra) declares it with
+    the same filter."""
+    known = set()
+    for name in (installed or {}):
+        m = TOOLKIT_PACKAGE_RE.match(str(name))
+        if m:
+            known.add((int(m.group(1)), int(m.group(2))))
+    m = TOOLKIT_VERSION_RE.match("" if version is None else str(version))
+    if m:
+        known.add((int(m.group(1)), int(m.group(2))))
+    homes = ["/usr/local/cuda-%d.%d" % v for v in sorted(known)]
+    return {
+        "paths": [TOOLKIT_FILES["profile"], TOOLKIT_FILES["ldconfig"]] + homes,
+        "commands": [[h + "/bin/nvcc", "--version"] for h in homes] if verify else [],
+        "apt_names": [TOOLKIT_NAMES_PREFIX],
+        "files": dict(TOOLKIT_FILES),
+    }
+
+
 def plan_toolkit(gpus, version="auto", available=None, driver_branch="", release_description="this guest"):
     """The CUDA toolkit for a guest: the newest that the repository offers and every GPU can be
     compiled for (CUDA 13 dropped Maxwell, Pascal and Volta) and the driver branch runs; or the

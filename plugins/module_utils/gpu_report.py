@@ -12,8 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import binascii
 import datetime
 import json
 import os
@@ -21,19 +19,28 @@ import posixpath
 import re
 import tempfile
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import REASON_KIND as COMPUTE_REASON_KIND
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
 from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline import not_in_effect
+from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import REASON_KIND as SMI_REASON_KIND
 
 SCHEMA = 1
 
 # Overall statuses, worst first (the report lists guests in this order).
 STATUSES = ("hardware fault", "misconfigured", "unreachable", "degraded", "ok")
 
-# nvidia_smi reasons (plugins/module_utils/nvidia_smi.py REASONS) by what they say about the guest.
-SMI_HARDWARE = frozenset(("ecc_errors", "gpu_lost", "inforom_corrupted"))
-SMI_MISCONFIGURED = frozenset(("not_installed", "driver_not_loaded", "version_mismatch", "no_devices",
-                               "count_mismatch", "driver_too_old", "library_missing", "permission_denied"))
-SMI_DEGRADED = frozenset(("timeout", "unknown"))
+
+def _kinds(reasons, kind):
+    return frozenset(r for r, k in reasons.items() if k == kind)
+
+
+# nvidia_smi's and cuda_probe's reasons by what they say about the guest, as those modules
+# classify them (their REASON_KIND).
+SMI_HARDWARE = _kinds(SMI_REASON_KIND, "hardware")
+SMI_MISCONFIGURED = _kinds(SMI_REASON_KIND, "misconfigured")
+SMI_DEGRADED = _kinds(SMI_REASON_KIND, "degraded")
+COMPUTE_HARDWARE = _kinds(COMPUTE_REASON_KIND, "hardware")
+COMPUTE_MISCONFIGURED = _kinds(COMPUTE_REASON_KIND, "misconfigured")
 
 # dmesg_check finding classes by status (severity error; warnings make a guest degraded).
 DMESG_HARDWARE = frozenset(("hardware",))
@@ -206,13 +213,6 @@ def _gpus(smi):
     return out
 
 
-# cuda_probe's reasons, by what they say about the guest.
-COMPUTE_HARDWARE = ("ecc_uncorrectable", "wrong_result", "hung")
-COMPUTE_MISCONFIGURED = ("not_ready", "no_devices", "version_mismatch", "library_missing", "library_broken",
-                         "driver_too_old", "stub_library", "count_mismatch",
-                         # PyTorch's check (cuda_probe's torch_python): the ML environment is not set up for the GPU.
-                         "torch_missing", "torch_cpu_only", "torch_no_cuda", "torch_count", "torch_error",
-                         "python_failed")
 
 
 def _compute(probe):
@@ -490,9 +490,10 @@ def _ran(result):
 
 def guest_from_hostvars(host, hv, probe=None, active=None):
     """One guest's entry for build(), from what the run left in the guest's hostvars: the
-    results site.yml and the roles register (passthrough_setup, passthrough_failure,
-    nvidia_driver_smi, gpu_report_smi, nvidia_driver_dmesg, ...) and the facts; ``probe`` is
-    the controller's own nvidia_smi result for the guest, when it asked.
+    roles' results (nvidia_driver_result, cuda_toolkit_result), the report's own checks
+    (gpu_report_smi, gpu_report_compute), the play's record of the guest (passthrough_setup,
+    passthrough_failure) and the facts; ``probe`` is the controller's own nvidia_smi result for
+    the guest, when it asked.
 
     ``active``: the hosts still active in the play after the run's main play (None: not
     known); a guest that is not (it stopped answering during the run) or that recorded a
@@ -504,21 +505,22 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     setup_unreachable = bool(isinstance(setup, dict) and setup.get("unreachable"))
     unreachable = setup_unreachable or bool(probe.get("unreachable"))
     facts = hv.get("ansible_facts") or {}
-    smi_runs = [_ran(hv.get("nvidia_driver_smi")), _ran(hv.get("gpu_report_smi")), {} if unreachable else probe]
+    driver = hv.get("nvidia_driver_result")
+    if driver is not None and not isinstance(driver, dict):
+        malformed = "nvidia_driver_result is not a dict"
+    driver = driver if isinstance(driver, dict) else {}
+    smi_runs = [_ran(driver.get("smi")), _ran(hv.get("gpu_report_smi")), {} if unreachable else probe]
     # cuda_probe's result: the driver role's, the report's own, or the one nvidia_smi made in the
     # same call (compute_check) for the report.
-    compute_runs = [_ran(hv.get("nvidia_driver_compute")), _ran(hv.get("gpu_report_compute"))]
+    compute_runs = [_ran(driver.get("compute")), _ran(hv.get("gpu_report_compute"))]
     compute_runs += [_ran(r.get("compute")) for r in smi_runs[1:] if isinstance(r, dict)]
-    cmdline = None
-    proc = hv.get("nvidia_driver_proc_cmdline")
-    if isinstance(proc, dict) and proc.get("content") is not None:
-        try:
-            cmdline = base64.b64decode(proc["content"]).decode("utf-8", "replace")
-        except (binascii.Error, TypeError, ValueError):
-            malformed = "nvidia_driver_proc_cmdline.content is not base64"
-    kernel_args = hv.get("nvidia_driver_kernel_args_managed")
-    if kernel_args is None:
-        kernel_args = hv.get("nvidia_driver_kernel_args") or []
+    cmdline = driver.get("cmdline")
+    if cmdline is not None and not isinstance(cmdline, str):
+        malformed, cmdline = "nvidia_driver_result.cmdline is not a string", None
+    kernel_args = driver.get("kernel_args")
+    if not isinstance(kernel_args, list):
+        kernel_args = []
+    reasons = driver.get("reboot_reasons")
     result = hv.get("cuda_toolkit_result")
     home = (result.get("home") if isinstance(result, dict) else "") or ""
     return {
@@ -530,12 +532,12 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "distribution": ("%s %s" % (facts.get("distribution", ""), facts.get("distribution_major_version", ""))).strip(),
         "smi": next((r for r in smi_runs if r), None),
         "compute": next((r for r in compute_runs if r), None),
-        "dmesg": hv.get("nvidia_driver_dmesg"),
+        "dmesg": driver.get("dmesg"),
         "kernel_args": list(kernel_args),
         "cmdline": cmdline,
-        "rebooted": hv.get("nvidia_driver_rebooted", False),
-        "reboot_required": hv.get("nvidia_driver_reboot_required"),
-        "reboot_reasons": list(hv.get("nvidia_driver_reboot_reasons") or []),
+        "rebooted": bool(driver.get("rebooted", False)),
+        "reboot_required": driver.get("reboot_required"),
+        "reboot_reasons": list(reasons) if isinstance(reasons, list) else [],
         "toolkit": posixpath.basename(home.rstrip("/")) or None if isinstance(home, str) else home,
         "malformed": malformed,
     }

@@ -46,13 +46,12 @@ options:
     elements: dict
   hosts:
     description:
-      - Inventory hosts to report on, each read from its hostvars as the run left them -
-        C(passthrough_setup), C(passthrough_failure), C(nvidia_driver_smi), C(gpu_report_smi),
-        C(nvidia_driver_compute), C(gpu_report_compute) (else the RV(passthrough.nvidia.nvidia_smi#module:compute) of
-        C(gpu_report_smi) or of the probe),
-        C(nvidia_driver_dmesg), C(nvidia_driver_proc_cmdline), C(nvidia_driver_rebooted),
-        C(nvidia_driver_reboot_required), C(nvidia_driver_reboot_reasons), C(nvidia_driver_kernel_args_managed),
-        C(cuda_toolkit_result) and the distribution facts.
+      - Inventory hosts to report on, each read from its hostvars as the run left them - the roles'
+        results C(nvidia_driver_result) (its C(smi), C(compute), C(dmesg), C(kernel_args), C(cmdline),
+        C(rebooted), C(reboot_required), C(reboot_reasons)) and C(cuda_toolkit_result), the report's own
+        C(gpu_report_smi) and C(gpu_report_compute) (else the RV(passthrough.nvidia.nvidia_smi#module:compute) of
+        C(gpu_report_smi) or of the probe), the play's C(passthrough_setup) and C(passthrough_failure), and the
+        distribution facts.
       - Exactly one of O(guests) and O(hosts).
     type: list
     elements: str
@@ -108,8 +107,8 @@ EXAMPLES = r"""
     dest: /srv/reports/2026-11-24T10:00:00Z
     guests:
       - host: gpu-guest-01
-        smi: "{{ hostvars['gpu-guest-01'].nvidia_driver_smi }}"
-        dmesg: "{{ hostvars['gpu-guest-01'].nvidia_driver_dmesg }}"
+        smi: "{{ hostvars['gpu-guest-01'].nvidia_driver_result.smi }}"
+        dmesg: "{{ hostvars['gpu-guest-01'].nvidia_driver_result.dmesg }}"
         kernel_args: [pci=realloc]
         cmdline: "BOOT_IMAGE=/boot/vmlinuz-6.1.0-27-amd64 root=UUID=... ro quiet pci=realloc"
         rebooted: true

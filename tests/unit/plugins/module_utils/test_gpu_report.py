@@ -229,15 +229,20 @@ def test_a_reason_that_begins_with_a_command_keeps_its_case():
 
 
 # What site.yml leaves in a healthy, converged guest's hostvars (the real H100 results).
-def hostvars(**kw):
+def driver_result(**kw):
+    result = {"smi": {"skipped": True, "changed": False}, "compute": None,
+              "dmesg": real_result("dmesg_check.out"), "kernel_args": ["pci=realloc"],
+              "cmdline": "BOOT_IMAGE=/vmlinuz ro pci=realloc\n",
+              "rebooted": False, "reboot_required": False, "reboot_reasons": []}
+    result.update(kw)
+    return result
+
+
+def hostvars(driver=None, **kw):
     hv = {"ansible_facts": {"distribution": "Debian", "distribution_major_version": "12"},
           "passthrough_setup": {"changed": False, "ansible_facts": {}},
-          "nvidia_driver_smi": {"skipped": True, "changed": False},
+          "nvidia_driver_result": driver_result(**(driver or {})),
           "gpu_report_smi": real_result("nvidia_smi.out"),
-          "nvidia_driver_dmesg": real_result("dmesg_check.out"),
-          "nvidia_driver_kernel_args_managed": ["pci=realloc"],
-          "nvidia_driver_proc_cmdline": {"content": "Qk9PVF9JTUFHRT0vdm1saW51eiBybyBwY2k9cmVhbGxvYwo="},
-          "nvidia_driver_rebooted": False, "nvidia_driver_reboot_required": False, "nvidia_driver_reboot_reasons": [],
           "cuda_toolkit_result": {"home": "/usr/local/cuda-12.8", "version": "12.8"}}
     hv.update(kw)
     return hv
@@ -256,7 +261,7 @@ def test_a_converged_guest_from_its_hostvars():
 
 def test_the_driver_roles_own_check_wins_over_the_collect_step():
     own = dict(real_result("nvidia_smi.out"), driver_version="580.1")
-    g = R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_smi=own, gpu_report_smi={"skipped": True}))
+    g = R.guest_from_hostvars("gpu-1", hostvars(driver={"smi": own}, gpu_report_smi={"skipped": True}))
     assert g["smi"]["driver_version"] == "580.1"
 
 
@@ -287,17 +292,24 @@ def test_whether_the_run_reached_its_end(kw, active, completed):
     assert g["completed"] is completed
 
 
-def test_inventory_kernel_args_when_the_role_did_not_run():
-    hv = hostvars(nvidia_driver_kernel_args=["iommu=pt"])
-    del hv["nvidia_driver_kernel_args_managed"]
-    assert R.guest_from_hostvars("gpu-1", hv)["kernel_args"] == ["iommu=pt"]
+def test_no_kernel_args_when_the_driver_role_did_not_run():
+    hv = hostvars()
+    del hv["nvidia_driver_result"]
+    guest = R.guest_from_hostvars("gpu-1", hv)
+    assert guest["kernel_args"] == [] and guest["cmdline"] is None and guest["dmesg"] is None
+    assert R.build_row(guest)["kernel_args"] == []
 
 
-def test_a_command_line_that_is_not_base64_makes_that_guests_row_malformed():
-    guest = R.guest_from_hostvars("gpu-1", hostvars(nvidia_driver_proc_cmdline={"content": "not base64!"}))
-    row = R.build_row(guest)
+@pytest.mark.parametrize("driver, why", [
+    ({"cmdline": ["BOOT_IMAGE=/vmlinuz"]}, "nvidia_driver_result.cmdline is not a string"),
+    ("done", "nvidia_driver_result is not a dict"),
+])
+def test_a_result_of_the_wrong_shape_makes_that_guests_row_malformed(driver, why):
+    hv = hostvars()
+    hv["nvidia_driver_result"] = driver_result(**driver) if isinstance(driver, dict) else driver
+    row = R.build_row(R.guest_from_hostvars("gpu-1", hv))
     assert row["status"] == "misconfigured"
-    assert "malformed (nvidia_driver_proc_cmdline.content is not base64)" in row["status_reason"]
+    assert "malformed (%s)" % why in row["status_reason"]
 
 
 def test_render_plan_and_write(tmp_path):
@@ -438,7 +450,7 @@ def test_the_toolkit_comes_from_the_roles_result_only():
     assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result="cuda-13.5"), active=["gpu-1"])["toolkit"] is None
 
 
-# The compute column: cuda_probe's result (nvidia_driver_compute, else gpu_report_compute).
+# The compute column: cuda_probe's result (nvidia_driver_result.compute, else gpu_report_compute).
 PROBE_OK = {"changed": False, "status": "ok", "passed": 1, "gpu_count": 1, "msg": "GPU 0: kernel ran"}
 
 
@@ -474,7 +486,7 @@ def test_the_compute_check_nvidia_smi_made_in_the_same_call_is_read():
 
 
 def test_the_drivers_own_probe_wins_over_the_reports():
-    hv = hostvars(nvidia_driver_compute=_probe_failed("wrong_result", "GPU 0: 1 of 1024 results are wrong"),
+    hv = hostvars(driver={"compute": _probe_failed("wrong_result", "GPU 0: 1 of 1024 results are wrong")},
                   gpu_report_compute={"skipped": True})
     row = _row(hv)
     assert row["status"] == "hardware fault" and row["status_reason"].startswith("CUDA: GPU 0: 1 of 1024")
@@ -499,5 +511,30 @@ def test_not_probed_says_so():
 @pytest.mark.parametrize("reason,status", [("torch_cpu_only", "misconfigured"), ("torch_no_cuda", "misconfigured"),
                                            ("torch_wrong", "degraded"), ("torch_hung", "degraded")])
 def test_the_pytorch_check_counts_in_the_status(reason, status):
-    row = _row(hostvars(nvidia_driver_compute=_probe_failed(reason, "PyTorch said so")))
+    row = _row(hostvars(driver={"compute": _probe_failed(reason, "PyTorch said so")}))
     assert row["status"] == status and row["compute"] == "failed" and row["compute_reason"] == reason
+
+
+def _reason_literals(path):
+    """The reason strings a module_utils file hands out (reason="x", "reason": "x", ("x", msg) returns)."""
+    import re as _re
+    with open(path) as f:
+        text = f.read()
+    found = set(_re.findall(r"""reason["']?\s*[:=]\s*["']([a-z_]+)["']""", text))
+    found |= set(_re.findall(r"""return \(?["']([a-z_]+)["'],""", text))
+    return found
+
+
+def test_every_reason_the_checks_give_has_a_status():
+    # The report takes each reason's status from the module that gives it: a reason without
+    # one would fall through to "degraded" unnoticed.
+    import os as _os
+    from ansible_collections.passthrough.nvidia.plugins.module_utils import cuda_probe, nvidia_smi
+    here = _os.path.dirname(cuda_probe.__file__)
+    compute = _reason_literals(_os.path.join(here, "cuda_probe.py")) | _reason_literals(_os.path.join(here, "torch_check.py"))
+    compute |= set(cuda_probe.REASONS.values())
+    assert compute - {"failed"} <= set(cuda_probe.REASON_KIND), compute - set(cuda_probe.REASON_KIND)
+    smi = _reason_literals(_os.path.join(here, "nvidia_smi.py"))
+    assert smi and smi <= set(nvidia_smi.REASON_KIND), smi - set(nvidia_smi.REASON_KIND)
+    assert set(cuda_probe.REASON_KIND.values()) | set(nvidia_smi.REASON_KIND.values()) == {
+        "hardware", "misconfigured", "degraded"}
