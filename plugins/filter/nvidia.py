@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils import driver_changes
 from ansible_collections.passthrough.nvidia.plugins.module_utils import driver_plan
 from ansible_collections.passthrough.nvidia.plugins.module_utils import grub_cmdline
 from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_support
@@ -51,6 +52,28 @@ def nvidia_toolkit_plan(state, version="auto", driver_branch="", release="", ins
     return driver_plan.plan_toolkit(state.get("pci_gpus") or [], version="" if version is None else str(version),
                                     available=names, driver_branch=str(driver_branch or ""),
                                     release_description=rel)
+
+
+def nvidia_driver_changes(state, installed=None, kernel="", in_container=False, plan_changes=None, prerequisites=True,
+                          blacklist_file="", blacklist_content=None, grub_file="", grub_wanted="", kernel_args=None,
+                          kernel_args_remove=None, persistenced_link=None, persistenced_unit="", service_mgr="",
+                          legacy_hold_pattern=None):
+    state = _state(state, "nvidia_driver_changes")
+    for value, option in ((blacklist_content, "blacklist_content"), (grub_wanted, "grub_wanted")):
+        if value is not None and not isinstance(value, str):
+            raise AnsibleFilterError("nvidia_driver_changes: %s must be a string, got %s" % (option, type(value).__name__))
+    return driver_changes.changes(
+        state, installed=installed, kernel=str(kernel or ""), in_container=bool(in_container),
+        plan_changes=list(plan_changes or []), prerequisites=bool(prerequisites), blacklist_file=str(blacklist_file or ""),
+        blacklist_content=blacklist_content, grub_file=str(grub_file or ""), grub_wanted=grub_wanted or "",
+        kernel_args=_arg_list(kernel_args, "nvidia_driver_changes", "kernel_args"),
+        kernel_args_remove=_arg_list(kernel_args_remove, "nvidia_driver_changes", "kernel_args_remove"),
+        persistenced_link=persistenced_link or None, persistenced_unit=str(persistenced_unit or ""),
+        service_mgr=str(service_mgr or ""), legacy_hold_pattern=legacy_hold_pattern or None)
+
+
+def nvidia_driver_reboot_reasons(driver_changed, kernel_args_changed=False, nouveau_loaded=False):
+    return driver_changes.reboot_reasons(bool(driver_changed), bool(kernel_args_changed), bool(nouveau_loaded))
 
 
 def cuda_toolkit_state_request(installed=None, version="auto", verify=True):
@@ -108,6 +131,8 @@ class FilterModule(object):
             "nvidia_toolkit_plan": nvidia_toolkit_plan,
             "nvidia_platforms": nvidia_platforms,
             "cuda_toolkit_state_request": cuda_toolkit_state_request,
+            "nvidia_driver_changes": nvidia_driver_changes,
+            "nvidia_driver_reboot_reasons": nvidia_driver_reboot_reasons,
             "nvidia_gpu_generation": nvidia_gpu_generation,
             "kernel_args_not_in_effect": kernel_args_not_in_effect,
             "grub_dropin_content": grub_dropin_content,

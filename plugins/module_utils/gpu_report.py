@@ -213,8 +213,6 @@ def _gpus(smi):
     return out
 
 
-
-
 def _compute(probe):
     """The compute column from cuda_probe's result: None (not checked), 'ok' or 'failed'."""
     if probe is None:
@@ -491,7 +489,7 @@ def _ran(result):
 def guest_from_hostvars(host, hv, probe=None, active=None):
     """One guest's entry for build(), from what the run left in the guest's hostvars: the
     roles' results (nvidia_driver_result, cuda_toolkit_result), the report's own checks
-    (gpu_report_smi, gpu_report_compute), the play's record of the guest (passthrough_setup,
+    (__gpu_report_smi, __gpu_report_compute), the play's record of the guest (passthrough_setup,
     passthrough_failure) and the facts; ``probe`` is the controller's own nvidia_smi result for
     the guest, when it asked.
 
@@ -509,10 +507,10 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     if driver is not None and not isinstance(driver, dict):
         malformed = "nvidia_driver_result is not a dict"
     driver = driver if isinstance(driver, dict) else {}
-    smi_runs = [_ran(driver.get("smi")), _ran(hv.get("gpu_report_smi")), {} if unreachable else probe]
+    smi_runs = [_ran(driver.get("smi")), _ran(hv.get("__gpu_report_smi")), {} if unreachable else probe]
     # cuda_probe's result: the driver role's, the report's own, or the one nvidia_smi made in the
     # same call (compute_check) for the report.
-    compute_runs = [_ran(driver.get("compute")), _ran(hv.get("gpu_report_compute"))]
+    compute_runs = [_ran(driver.get("compute")), _ran(hv.get("__gpu_report_compute"))]
     compute_runs += [_ran(r.get("compute")) for r in smi_runs[1:] if isinstance(r, dict)]
     cmdline = driver.get("cmdline")
     if cmdline is not None and not isinstance(cmdline, str):

@@ -49,8 +49,8 @@ options:
       - Inventory hosts to report on, each read from its hostvars as the run left them - the roles'
         results C(nvidia_driver_result) (its C(smi), C(compute), C(dmesg), C(kernel_args), C(cmdline),
         C(rebooted), C(reboot_required), C(reboot_reasons)) and C(cuda_toolkit_result), the report's own
-        C(gpu_report_smi) and C(gpu_report_compute) (else the RV(passthrough.nvidia.nvidia_smi#module:compute) of
-        C(gpu_report_smi) or of the probe), the play's C(passthrough_setup) and C(passthrough_failure), and the
+        C(__gpu_report_smi) and C(__gpu_report_compute) (else the RV(passthrough.nvidia.nvidia_smi#module:compute) of
+        C(__gpu_report_smi) or of the probe), the play's C(passthrough_setup) and C(passthrough_failure), and the
         distribution facts.
       - Exactly one of O(guests) and O(hosts).
     type: list

@@ -187,7 +187,7 @@ def test_our_repository_pin_does_not_outrank_nvidias_pinning_package(apt12):
     rv = yaml.safe_load(open(os.path.join(ROOT, "roles", "cuda_repo", "vars", "main.yml")))
     rd = yaml.safe_load(open(os.path.join(ROOT, "roles", "cuda_repo", "defaults", "main.yml")))
     text = jinja2.Template(tpl).render(cuda_repo_pin="nvidia", ansible_managed="test",
-                                       cuda_repo_nvidia_packages=rv["cuda_repo_nvidia_packages"])
+                                       __cuda_repo_nvidia_packages=rv["__cuda_repo_nvidia_packages"])
     with open(os.path.join(apt12.root, "etc/apt/preferences.d", os.path.basename(rd["cuda_repo_pin_file"])), "w") as f:
         f.write(text)
     apt12.pin_from_package("nvidia-driver-pinning-580")

@@ -95,3 +95,34 @@ def test_the_toolkit_result_has_the_documented_keys():
     plan = driver_plan.plan_toolkit([], version="auto", available=[])
     text = result_description("cuda_toolkit")
     assert set(plan) <= set(re.findall(r"\b[a-z][a-z_]+\b", text)), set(plan)
+
+
+def _defined(tasks, acc):
+    for t in tasks or []:
+        if not isinstance(t, dict):
+            continue
+        for key in ("block", "rescue", "always"):
+            _defined(t.get(key), acc)
+        if t.get("register"):
+            acc.add(t["register"])
+        facts = t.get("ansible.builtin.set_fact")
+        if isinstance(facts, dict):
+            acc.update(k for k in facts if k != "cacheable")
+        if isinstance(t.get("vars"), dict):
+            acc.update(t["vars"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_public_names_are_the_defaults_and_the_result(role):
+    """linux-system-roles' convention: what a role defines for itself (vars/main.yml, registered
+    results, facts, task vars) is __<role>_*; only its defaults and its result carry the bare prefix."""
+    with open(os.path.join(ROOT, "roles", role, "defaults", "main.yml")) as f:
+        public = set(yaml.safe_load(f) or {}) | {role + "_result"}
+    defined = set(vars_main(role) or {}) if os.path.exists(os.path.join(ROOT, "roles", role, "vars", "main.yml")) else set()
+    for path in role_files(role):
+        if path.endswith(".yml") and ("/tasks/" in path or "/handlers/" in path):
+            with open(path) as f:
+                _defined(yaml.safe_load(f), defined)
+    wrong = sorted(n for n in defined if n.startswith(role + "_") and n not in public)
+    assert wrong == []
+    assert role + "_result" in defined

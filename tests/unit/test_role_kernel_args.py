@@ -41,8 +41,10 @@ def render(exprs, args, running, dropin=None, remove=(), templates=None, **extra
     contents = {"/proc/cmdline": {"exists": True, "b64": b64(running)},
                 DROPIN: {"exists": dropin is not None, "b64": b64(dropin or "")}}
     variables = dict(nvidia_driver_kernel_args=list(args), nvidia_driver_kernel_args_remove=list(remove),
-                     nvidia_driver_grub_file=DROPIN, nvidia_driver_in_container=False,
-                     nvidia_driver_state={"contents": contents}, **extra)
+                     nvidia_driver_grub_file=DROPIN, __nvidia_driver_in_container=False,
+                     __nvidia_driver_state={"contents": contents},
+                     ansible_facts={"packages": {}, "kernel": "6.1.0-41-amd64", "service_mgr": "systemd",
+                                    "distribution_release": "bookworm"}, **extra)
     req = {"role": "nvidia_driver", "vars": variables, "templates": templates or {}, "exprs": exprs}
     out = subprocess.run([sys.executable, os.path.join(HERE, "render_role_vars.py")], input=json.dumps(req),
                          capture_output=True, text=True, check=False)
@@ -63,13 +65,13 @@ RUNNING = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-41-amd64 root=UUID=0b1e ro quiet pci=r
 
 
 def test_the_role_expects_the_drop_in_grub_cmdline_creates():
-    assert render(["{{ nvidia_driver_grub_dropin_wanted }}"], ARGS, RUNNING) == [module_dropin(ARGS)]
+    assert render(["{{ __nvidia_driver_grub_dropin_wanted }}"], ARGS, RUNNING) == [module_dropin(ARGS)]
 
 
 def test_a_converged_guest_has_its_kernel_args_in_place_when_the_kernel_spells_them_with_underscores():
     """The kernel was booted with nvidia_drm.modeset=1; the role manages nvidia-drm.modeset=1:
     the same parameter for the kernel and for grub_cmdline, so nothing is to do."""
-    assert render(["{{ nvidia_driver_kernel_args_in_place }}", "{{ nvidia_driver_kernel_args_todo }}"],
+    assert render(["{{ __nvidia_driver_kernel_args_in_place }}", "{{ 'kernel_args' in __nvidia_driver_changes_needed }}"],
                   ARGS, RUNNING, dropin=module_dropin(ARGS)) == [True, False]
 
 
@@ -79,12 +81,12 @@ def test_a_converged_guest_has_its_kernel_args_in_place_when_the_kernel_spells_t
     "ro quiet pci=realloc\n",
 ])
 def test_a_kernel_without_an_argument_needs_the_kernel_args_step(running):
-    assert render(["{{ nvidia_driver_kernel_args_in_place }}"], ARGS, running, dropin=module_dropin(ARGS)) == [False]
+    assert render(["{{ __nvidia_driver_kernel_args_in_place }}"], ARGS, running, dropin=module_dropin(ARGS)) == [False]
 
 
 def test_a_drop_in_with_other_bytes_is_not_in_place():
     dropin = module_dropin(ARGS).replace("pci=realloc", "pci=nocrs")
-    assert render(["{{ nvidia_driver_kernel_args_in_place }}"], ARGS, RUNNING, dropin=dropin) == [False]
+    assert render(["{{ __nvidia_driver_kernel_args_in_place }}"], ARGS, RUNNING, dropin=dropin) == [False]
 
 
 def verify_boot_passes(args, running, remove=()):

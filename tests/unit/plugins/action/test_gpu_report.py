@@ -25,7 +25,7 @@ def real_result(name):
 
 HOSTVARS = {
     "gpu-ok": {"ansible_facts": {"distribution": "Debian", "distribution_major_version": "12"},
-               "passthrough_setup": {"changed": False}, "gpu_report_smi": real_result("nvidia_smi.out"),
+               "passthrough_setup": {"changed": False}, "__gpu_report_smi": real_result("nvidia_smi.out"),
                "nvidia_driver_result": {"dmesg": real_result("dmesg_check.out"), "reboot_required": False}},
     "gpu-gone": {"passthrough_setup": {"unreachable": True, "msg": "Connection refused"}},
     "gpu-failed": {"ansible_facts": {"distribution": "Debian", "distribution_major_version": "13"},

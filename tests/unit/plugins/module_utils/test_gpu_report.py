@@ -242,7 +242,7 @@ def hostvars(driver=None, **kw):
     hv = {"ansible_facts": {"distribution": "Debian", "distribution_major_version": "12"},
           "passthrough_setup": {"changed": False, "ansible_facts": {}},
           "nvidia_driver_result": driver_result(**(driver or {})),
-          "gpu_report_smi": real_result("nvidia_smi.out"),
+          "__gpu_report_smi": real_result("nvidia_smi.out"),
           "cuda_toolkit_result": {"home": "/usr/local/cuda-12.8", "version": "12.8"}}
     hv.update(kw)
     return hv
@@ -261,7 +261,7 @@ def test_a_converged_guest_from_its_hostvars():
 
 def test_the_driver_roles_own_check_wins_over_the_collect_step():
     own = dict(real_result("nvidia_smi.out"), driver_version="580.1")
-    g = R.guest_from_hostvars("gpu-1", hostvars(driver={"smi": own}, gpu_report_smi={"skipped": True}))
+    g = R.guest_from_hostvars("gpu-1", hostvars(driver={"smi": own}, __gpu_report_smi={"skipped": True}))
     assert g["smi"]["driver_version"] == "580.1"
 
 
@@ -274,7 +274,7 @@ def test_a_guest_that_never_answered():
 
 def test_the_controllers_probe_counts_when_the_run_did_not_check():
     probe = real_result("nvidia_smi.out")
-    hv = hostvars(gpu_report_smi={"skipped": True})
+    hv = hostvars(__gpu_report_smi={"skipped": True})
     assert R.guest_from_hostvars("gpu-1", hv, probe=probe)["smi"]["driver_version"] == "580.159.04"
     lost = {"unreachable": True, "msg": "ssh: connect to host timed out"}
     g = R.guest_from_hostvars("gpu-1", hv, probe=lost)
@@ -444,13 +444,13 @@ def test_remediations_of_the_catalog_keep_their_code_spans_and_forged_ones_do_no
 
 
 def test_the_toolkit_comes_from_the_roles_result_only():
-    # A role variable (cuda_toolkit_home) is not the result; a result that is not a dict is no toolkit.
-    assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result=None, cuda_toolkit_home="/usr/local/cuda-9.9"),
+    # A role variable (__cuda_toolkit_home) is not the result; a result that is not a dict is no toolkit.
+    assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result=None, __cuda_toolkit_home="/usr/local/cuda-9.9"),
                                  active=["gpu-1"])["toolkit"] is None
     assert R.guest_from_hostvars("gpu-1", hostvars(cuda_toolkit_result="cuda-13.5"), active=["gpu-1"])["toolkit"] is None
 
 
-# The compute column: cuda_probe's result (nvidia_driver_result.compute, else gpu_report_compute).
+# The compute column: cuda_probe's result (nvidia_driver_result.compute, else __gpu_report_compute).
 PROBE_OK = {"changed": False, "status": "ok", "passed": 1, "gpu_count": 1, "msg": "GPU 0: kernel ran"}
 
 
@@ -468,7 +468,7 @@ def _probe_failed(reason, msg):
 
 
 def test_compute_ok_is_counted_in_the_status():
-    row = _row(hostvars(gpu_report_compute=PROBE_OK))
+    row = _row(hostvars(__gpu_report_compute=PROBE_OK))
     assert row["compute"] == "ok" and row["status"] == "ok" and "CUDA kernel ran correctly" in row["status_reason"]
     md = _md(row)
     assert "| ok (1 GPU) |" in md and "| Compute |" in md
@@ -477,17 +477,17 @@ def test_compute_ok_is_counted_in_the_status():
 def test_the_compute_check_nvidia_smi_made_in_the_same_call_is_read():
     failed = _probe_failed("ecc_uncorrectable", "GPU 0: CUDA_ERROR_ECC_UNCORRECTABLE")
     smi = real_result("nvidia_smi.out")
-    row = _row(hostvars(gpu_report_smi=dict(smi, compute=failed)))
+    row = _row(hostvars(__gpu_report_smi=dict(smi, compute=failed)))
     assert row["compute"] == "failed" and row["compute_reason"] == "ecc_uncorrectable"
     assert row["status"] == "hardware fault"
-    probed = R.build([R.guest_from_hostvars("gpu-1", hostvars(gpu_report_smi={"skipped": True}),
+    probed = R.build([R.guest_from_hostvars("gpu-1", hostvars(__gpu_report_smi={"skipped": True}),
                                             probe=dict(smi, compute=PROBE_OK))])[0][0]
     assert probed["compute"] == "ok" and probed["compute_passed"] == 1
 
 
 def test_the_drivers_own_probe_wins_over_the_reports():
     hv = hostvars(driver={"compute": _probe_failed("wrong_result", "GPU 0: 1 of 1024 results are wrong")},
-                  gpu_report_compute={"skipped": True})
+                  __gpu_report_compute={"skipped": True})
     row = _row(hv)
     assert row["status"] == "hardware fault" and row["status_reason"].startswith("CUDA: GPU 0: 1 of 1024")
 
@@ -496,7 +496,7 @@ def test_the_drivers_own_probe_wins_over_the_reports():
                                            ("not_ready", "misconfigured"), ("library_missing", "misconfigured"),
                                            ("driver_error", "degraded")])
 def test_a_failed_probe_decides_the_status(reason, status):
-    hv = hostvars(gpu_report_compute=_probe_failed(reason, "why \x1b[31m"))
+    hv = hostvars(__gpu_report_compute=_probe_failed(reason, "why \x1b[31m"))
     row = _row(hv)
     assert row["status"] == status and row["compute"] == "failed" and row["compute_reason"] == reason
     assert "\x1b" not in row["status_reason"]
