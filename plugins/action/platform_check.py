@@ -34,8 +34,10 @@ class ActionModule(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
             if gathered.get("failed") or gathered.get("unreachable"):
                 return dict(gathered, msg="platform_check could not gather facts: %s" % gathered.get("msg", ""))
-            facts.update(gathered.get("ansible_facts") or {})
-            result["ansible_facts"] = gathered.get("ansible_facts") or {}
+            # setup names its facts ansible_<name>; Ansible strips the prefix when it stores them.
+            answered = gathered.get("ansible_facts") or {}
+            facts.update((k[len("ansible_"):] if k.startswith("ansible_") else k, v) for k, v in answered.items())
+            result["ansible_facts"] = answered
         host = task_vars.get("inventory_hostname", "this guest")
         error = platform_error(host, facts)
         result.update(changed=False, platform={name: facts.get(name) for name in PLATFORM_FACTS})

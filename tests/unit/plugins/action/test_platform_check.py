@@ -60,11 +60,25 @@ def test_facts_the_play_has_need_no_round_trip():
     plugin._execute_module.assert_not_called()
 
 
+def as_setup_answers(facts):
+    """ansible.builtin.setup's own answer: every fact named ansible_<name> (Ansible strips the
+    prefix when it stores them as ansible_facts; ansible/vars/clean.py namespace_facts)."""
+    return {"ansible_facts": dict(("ansible_" + k, v) for k, v in facts.items()), "changed": False}
+
+
 def test_missing_facts_are_gathered_once_and_returned():
-    plugin = action(gathered={"ansible_facts": NOBLE})
+    plugin = action(gathered=as_setup_answers(NOBLE))
     res = plugin.run(task_vars={"ansible_facts": {"distribution": "Ubuntu"}, "inventory_hostname": "g1"})
     assert res["failed"] and res["msg"].startswith("g1 runs Ubuntu 24.04 (noble)")
-    assert res["ansible_facts"] == NOBLE
+    assert res["ansible_facts"] == as_setup_answers(NOBLE)["ansible_facts"]
+
+
+def test_a_supported_guest_without_facts_passes_after_the_gather():
+    # A play with gather_facts: false on a Debian 12 guest (molecule/branches' verify).
+    plugin = action(gathered=as_setup_answers(BOOKWORM))
+    res = plugin.run(task_vars={"inventory_hostname": "g1"})
+    assert not res.get("failed") and res["msg"] == "Debian bookworm on x86_64"
+    assert res["platform"]["distribution_version"] == "12.12"
     assert plugin._execute_module.call_args.kwargs["module_args"] == {"gather_subset": ["!all", "min", "virtual"]}
 
 
