@@ -15,7 +15,7 @@ RELEASE ?= bookworm
 SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 
-.PHONY: bench test deps system-deps venv wheels images lint sanity unit molecule package build clean help lab lab-down
+.PHONY: bench test deps system-deps venv wheels debian-debs images lint sanity unit molecule package build clean help lab lab-down
 
 help:
 	@echo "make test       set up (apt, .venv, images) and run lint, sanity, unit, molecule"
@@ -27,7 +27,7 @@ help:
 test:
 	@tests/run-tests.sh
 
-deps: system-deps venv wheels images
+deps: system-deps venv wheels debian-debs images
 
 # NVIDIA's real CUDA compiler (PyPI wheels, pinned by hash) for the test repository's toolkit.
 WHEELS := .cache/cuda-wheels
@@ -37,6 +37,15 @@ $(WHEELS)/.downloaded: tests/repo/cuda-wheels.txt $(VENV)/.installed
 	rm -rf $(WHEELS)
 	$(VENV)/bin/pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
 	  --only-binary=:all: -r tests/repo/cuda-wheels.txt -d $(WHEELS)
+	touch $@
+
+# Debian packages the test repository publishes unchanged (NVIDIA's newer dkms: Debian 13's),
+# checked by apt against Debian's archive key.
+DEBIAN_DEBS := .cache/debian-debs
+debian-debs: $(DEBIAN_DEBS)/.downloaded
+
+$(DEBIAN_DEBS)/.downloaded: tests/repo/debian-debs.txt tests/repo/fetch-debian-debs.sh
+	tests/repo/fetch-debian-debs.sh $(DEBIAN_DEBS)
 	touch $@
 
 system-deps:

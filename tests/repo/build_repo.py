@@ -24,17 +24,20 @@ apt-get -s that apt resolves this repository as the evidence says it resolves NV
 
   <out>/debian-contrib-standin/  Debian's contrib packages of DEBIAN_CONTRIB (names,
                                  versions, dependencies), for those unit tests only.
+  <out>/debian-main-standin/<dir>/  the Debian main packages of DEBIAN_MAIN that the
+                                 relationships reach (Debian 12's and 13's own dkms), likewise.
 
 The signing keys are test keys made here (ed25519); their fingerprints are written
 to <out>/fingerprints/<dir>.txt for the scenarios to pin. Keys are kept between runs
 (stable fingerprints); the packages and indexes are rebuilt when this recipe changes.
 
 Usage: build_repo.py OUT_DIR
-       build_repo.py --variant tampered|wrong-key OUT_DIR VARIANT_DIR
+       build_repo.py --variant tampered|wrong-key|rotated OUT_DIR VARIANT_DIR
   A variant is a copy of the repository made unusable the way an attacker or a broken
   mirror would: "tampered" changes Packages after signing (apt: Hash Sum mismatch),
-  "wrong-key" signs Release with another key (apt: NO_PUBKEY). The fault scenarios
-  serve them to prove that apt refuses them and the roles fail cleanly.
+  "wrong-key" signs Release with another key (apt: NO_PUBKEY), "rotated" signs it with a
+  new key and publishes that key as the repository's key file (NVIDIA's 2022 rotation).
+  The fault scenarios serve them to prove that apt refuses them and the roles fail cleanly.
 """
 import hashlib
 import os
@@ -46,6 +49,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLES = os.path.join(os.path.dirname(HERE), "doubles")
 LIBCUDA_DOUBLE = os.path.join(DOUBLES, "libcuda-double.c")
+# The kernel module double (a real, small module) that the module packages ship as DKMS source.
+KMOD_DOUBLE = os.path.join(DOUBLES, "nvidia-kmod")
+KMOD_FILES = ("nvidia.c", "Kbuild")
 
 # What each distribution directory carries, following ../shared/nvidia-repositories.md (and
 # the facts module plugins/module_utils/nvidia_support.py): debian12 has the 580 branch (two
@@ -72,6 +78,16 @@ DEBIAN_CONTRIB = [
      {"Depends": "debconf (>= 0.5) | debconf-2.0", "Description": "NVIDIA binary graphics driver support files"}),
 ]
 
+# Debian's main packages the module packages' relationships reach (real names, versions and
+# dependencies of each release's archive), for the unit tests' stand-in of Debian main: Debian
+# 12's dkms is too old for the ">= 3.1.8" NVIDIA's packages ask for, Debian 13's is not.
+DEBIAN_MAIN = {
+    "debian12": [("dkms", "3.0.10-8+deb12u1", "all",
+                  {"Depends": "kmod | kldutils, gcc | c-compiler, dpkg-dev, make | build-essential, patch"})],
+    "debian13": [("dkms", "3.2.2-1~deb13u1", "all", {"Depends": "kmod, dpkg-dev, make | build-essential, patch"})],
+}
+DEBIAN_MAIN_LEAVES = ["kmod", "gcc", "dpkg-dev", "make", "patch"]
+
 DISTS = {
     # dir: (key file name as NVIDIA publishes it, key uid)
     "debian12": ("3bf863cc.pub", "passthrough.nvidia TEST repository key (debian12) <test-debian12@localhost>"),
@@ -95,6 +111,20 @@ case "$1" in
 esac
 """
 
+# nvidia-modprobe loads NVIDIA's kernel module for the programs that need it (the real one is a
+# setuid helper that also makes the /dev/nvidia* nodes; a guest without a GPU has none to make).
+NVIDIA_MODPROBE = """#!/bin/sh
+# TEST DOUBLE of nvidia-modprobe (passthrough.nvidia tests): loads the nvidia module.
+exec /sbin/modprobe nvidia
+"""
+# nvidia-persistenced, started at boot by its unit, opens the GPU through the module, which it has
+# nvidia-modprobe load: on a guest without a GPU this is what loads the module at boot.
+NVIDIA_PERSISTENCED = """#!/bin/sh
+# TEST DOUBLE of nvidia-persistenced (passthrough.nvidia tests): has the module loaded, keeps no state.
+/usr/bin/nvidia-modprobe || exit 1
+exit 0
+"""
+
 PERSISTENCED_UNIT = """[Unit]
 Description=NVIDIA Persistence Daemon (passthrough.nvidia test double)
 Wants=syslog.target
@@ -112,6 +142,66 @@ WantedBy=multi-user.target
 # preferences file that raises the branch or version to priority 1001, so apt also downgrades
 # to it). The exact package globs of NVIDIA's file are unknown; these cover every package of
 # the driver in this repository (and no pinning package: their versions are not driver versions).
+# DKMS source of the module packages, laid out as NVIDIA's and Debian's packaging does (dkms.conf
+# beside the source in /usr/src/<name>-<version>; NVIDIA/debian-packaging-nvidia-driver,
+# debian/nvidia-kernel-dkms.dkms.in: one BUILT_MODULE_NAME per module, DEST_MODULE_LOCATION
+# /updates/dkms, AUTOINSTALL=yes). The module name "nvidia": NVIDIA's CUDA-repository packages
+# load "nvidia" (Debian's own say "nvidia-current"; GoogleCloudDataproc's install_gpu_driver.sh
+# tells the two apart this way). One module, nvidia.ko, instead of NVIDIA's five.
+DKMS_CONF = """# TEST DOUBLE of NVIDIA's dkms.conf (passthrough.nvidia tests/doubles/nvidia-kmod): a real module
+# that DKMS builds with the kernel's build system; it drives no GPU.
+PACKAGE_NAME="nvidia"
+PACKAGE_VERSION="%(u)s"
+BUILT_MODULE_NAME[0]="nvidia"
+DEST_MODULE_LOCATION[0]="/updates/dkms"
+AUTOINSTALL=yes
+MAKE[0]="make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build modules"
+CLEAN="make -C ${kernel_source_dir} M=${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build clean"
+"""
+KMOD_HEADER = """/* Written by the module package (passthrough.nvidia TEST DOUBLE): its version and flavour. */
+#define NV_DOUBLE_VERSION "%(u)s"
+#define NV_DOUBLE_OPEN %(open)d
+"""
+# What dh_dkms puts into a module package's maintainer scripts (debhelper's postinst-dkms and
+# prerm-dkms snippets, as Debian's and NVIDIA's module packages carry them): DKMS adds the source
+# and builds it for the kernels it finds (dkms's common.postinst: the running kernel and the
+# newest one; in a chroot or container, every kernel whose headers are there), and removes it
+# for every kernel before the package goes.
+DKMS_POSTINST = """#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    /usr/lib/dkms/common.postinst nvidia %(u)s "" "" "$2"
+fi
+"""
+DKMS_PRERM = """#!/bin/sh
+set -e
+case "$1" in
+    remove|upgrade|deconfigure)
+        if [ "$(dkms status -m nvidia -v %(u)s)" ]; then
+            dkms remove -m nvidia -v %(u)s --all
+        fi
+    ;;
+esac
+"""
+# The newer dkms NVIDIA's repository carries (../shared/nvidia-repositories.md: drivers from
+# 570.148 need dkms >= 3.1.8, Debian 12 has 3.0.10, "the CUDA repositories carry a newer dkms of
+# their own", medium). Here it is Debian 13's real dkms, unchanged (tests/repo/debian-debs.txt,
+# fetched by `make deps` and checked by apt against Debian's archive key): a real dkms, newer than
+# 3.1.8, published in the debian12 directory as NVIDIA's. debian13's own dkms is new enough.
+DKMS_MIN = "3.1.8"
+DEBIAN_DEBS_DIR = os.path.join(os.path.dirname(os.path.dirname(HERE)), ".cache", "debian-debs")
+NVIDIA_DKMS_DISTS = ("debian12",)
+
+
+def nvidia_dkms_deb():
+    found = sorted(f for f in os.listdir(DEBIAN_DEBS_DIR) if f.startswith("dkms_") and f.endswith(".deb")) \
+        if os.path.isdir(DEBIAN_DEBS_DIR) else []
+    if not found:
+        sys.exit("build_repo: Debian's dkms package is not in %s: run `make deps` (tests/repo/fetch-debian-debs.sh)"
+                 % DEBIAN_DEBS_DIR)
+    return os.path.join(DEBIAN_DEBS_DIR, found[-1])
+
+
 PIN_FILE = """# NVIDIA driver %(what)s lock (nvidia-driver-pinning-%(key)s; TEST DOUBLE of NVIDIA's file)
 Package: *nvidia* libcuda* cuda-drivers* xserver-xorg-video-nvidia*
 Pin: version %(pattern)s
@@ -127,23 +217,27 @@ def driver_packages(v, branch, floor, smi, banner, libcuda):
     """The packages of one driver version v (Debian version) of a branch. Every relationship
     names its source (R: ../shared/nvidia-repositories.md)."""
     u = upstream(v)
-    dkms_conf = 'PACKAGE_NAME="nvidia"\nPACKAGE_VERSION="%s"\n# TEST DOUBLE: nothing to build\n' % u
     module = ("nvidia-kernel-dkms (= %s) | nvidia-kernel-open-dkms (= %s)" % (v, v))
     pk = []
     # R: the two module packages exclude each other ("cuda-drivers cannot be installed together with
     # nvidia-kernel-open-dkms"). Their own dependencies follow Debian's packaging, which NVIDIA's
-    # follows: nvidia-kernel-support; the GSP firmware for the open module. (Fidelity gap: the real
-    # ones also depend on dkms, which NVIDIA's repository carries in a newer version; the doubles
-    # build nothing, so they do not pull dkms into every container. The driver role installs dkms
-    # itself outside containers.)
+    # follows (NVIDIA/debian-packaging-nvidia-driver debian/control.in: "Depends: dkms,
+    # nvidia-kernel-support"), with the newer dkms the 570.148+ drivers need; the GSP firmware for
+    # the open module. They carry a real module's source that DKMS builds per kernel
+    # (tests/doubles/nvidia-kmod) and dh_dkms's maintainer scripts.
+    src = "/usr/src/nvidia-%s" % u
+    kmod = dict(("%s/%s" % (src, f), (open(os.path.join(KMOD_DOUBLE, f)).read(), 0o644)) for f in KMOD_FILES)
     for name, other, flavour, extra in (
             ("nvidia-kernel-open-dkms", "nvidia-kernel-dkms", "open", ", firmware-nvidia-gsp (= %s)" % v),
             ("nvidia-kernel-dkms", "nvidia-kernel-open-dkms", "proprietary", "")):
+        files = dict(kmod)
+        files.update({"%s/dkms.conf" % src: (DKMS_CONF % {"u": u}, 0o644),
+                      "%s/nv-double.h" % src: (KMOD_HEADER % {"u": u, "open": flavour == "open"}, 0o644),
+                      "/DEBIAN/postinst": (DKMS_POSTINST % {"u": u}, 0o755),
+                      "/DEBIAN/prerm": (DKMS_PRERM % {"u": u}, 0o755)})
         pk.append((name, v, "amd64",
-                   {"Depends": "nvidia-kernel-support (= %s)%s" % (v, extra), "Conflicts": other,
-                    "Description": "NVIDIA %s GPU kernel modules (DKMS source)" % flavour},
-                   {"/usr/src/nvidia-%s/dkms.conf" % u: (dkms_conf, 0o644),
-                    "/usr/src/nvidia-%s/FLAVOUR" % u: (flavour + "\n", 0o644)}))
+                   {"Depends": "dkms (>= %s), nvidia-kernel-support (= %s)%s" % (DKMS_MIN, v, extra), "Conflicts": other,
+                    "Description": "NVIDIA %s GPU kernel modules (DKMS source)" % flavour}, files))
     # R: nvidia-kernel-support and its contrib dependency (Debian's packaging: nvidia-kernel-common
     # is in contrib; a stock install lacks contrib, so apt refuses without it).
     pk.append(("nvidia-kernel-support", v, "amd64",
@@ -152,7 +246,7 @@ def driver_packages(v, branch, floor, smi, banner, libcuda):
     pk.append(("firmware-nvidia-gsp", v, "amd64", {"Description": "NVIDIA GSP firmware"},
                {"/lib/firmware/nvidia/%s/gsp_tu10x.bin" % u: ("TEST DOUBLE\n", 0o644)}))
     pk.append(("nvidia-modprobe", v, "amd64", {"Description": "utility to load NVIDIA kernel modules"},
-               {"/usr/bin/nvidia-modprobe": ("#!/bin/sh\nexit 0\n", 0o755)}))
+               {"/usr/bin/nvidia-modprobe": (NVIDIA_MODPROBE, 0o755)}))
     # R: libcuda1 depends on nvidia-support (contrib) in Debian's packaging.
     pk.append(("libnvidia-ml1", v, "amd64", {"Description": "NVIDIA Management Library (NVML) runtime"},
                {"/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.%s" % u: ("TEST DOUBLE\n", 0o644)}))
@@ -168,7 +262,7 @@ def driver_packages(v, branch, floor, smi, banner, libcuda):
                {"Depends": "libnvidia-ml1 (= %s)" % v, "Description": "NVIDIA System Management Interface"},
                {"/usr/bin/nvidia-smi": (smi, 0o755), "/usr/share/nvidia-smi-double/banner": (banner, 0o644)}))
     pk.append(("nvidia-persistenced", v, "amd64", {"Description": "NVIDIA Persistence Daemon"},
-               {"/usr/bin/nvidia-persistenced": ("#!/bin/sh\nexit 0\n", 0o755),
+               {"/usr/bin/nvidia-persistenced": (NVIDIA_PERSISTENCED, 0o755),
                 "/lib/systemd/system/nvidia-persistenced.service": (PERSISTENCED_UNIT, 0o644)}))
     pk.append(("nvidia-settings", v, "amd64", {"Description": "tool for configuring the NVIDIA graphics driver"}, {}))
     pk.append(("nvidia-xconfig", v, "amd64", {"Description": "X configuration tool for non-free NVIDIA drivers"}, {}))
@@ -525,29 +619,37 @@ def index_and_sign(repo, home, fpr, origin="NVIDIA", label="NVIDIA CUDA"):
     run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
 
 
-def contrib_standin(out, keys_dir):
-    """A flat repository with Debian's contrib packages of DEBIAN_CONTRIB (name, version and
+def standin(out, keys_dir, rel, packages, label):
+    """A flat repository at <out>/<rel> with Debian's packages ``packages`` (name, version and
     dependencies as Debian's; no content), signed by a key of its own, for the unit tests that
     resolve the test repository with apt-get -s away from Debian's archive."""
-    home, fpr = ensure_key(keys_dir, "contrib-standin", "passthrough.nvidia TEST Debian contrib stand-in <contrib@localhost>")
-    repo = os.path.join(out, "debian-contrib-standin")
+    home, fpr = ensure_key(keys_dir, "standin", "passthrough.nvidia TEST Debian stand-in <standin@localhost>")
+    repo = os.path.join(out, rel)
     shutil.rmtree(repo, ignore_errors=True)
     os.makedirs(repo)
     work = tempfile.mkdtemp()
     try:
-        for name, version, arch, fields in DEBIAN_CONTRIB:
+        for name, version, arch, fields in packages:
             build_deb(name, version, arch, fields, {}, outdir=repo, work=work)
     finally:
         shutil.rmtree(work)
-    index_and_sign(repo, home, fpr, origin="Debian", label="Debian contrib (TEST stand-in)")
+    index_and_sign(repo, home, fpr, origin="Debian", label=label)
     with open(os.path.join(repo, "key.asc"), "wb") as f:
         f.write(run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr], capture_output=True).stdout)
+
+
+def contrib_standin(out, keys_dir):
+    standin(out, keys_dir, "debian-contrib-standin", DEBIAN_CONTRIB, "Debian contrib (TEST stand-in)")
+    for dist_dir, pkgs in sorted(DEBIAN_MAIN.items()):
+        leaves = [(n, "1.0-1", "amd64", {"Description": "%s (TEST stand-in)" % n}) for n in DEBIAN_MAIN_LEAVES]
+        standin(out, keys_dir, os.path.join("debian-main-standin", dist_dir), pkgs + leaves,
+                "Debian main (TEST stand-in)")
 
 
 def main(out):
     recipe = hashlib.sha256()
     for p in (__file__, os.path.join(DOUBLES, "nvidia-smi"), os.path.join(DOUBLES, "nvidia-smi.banner"), RFC9580_V6,
-              LIBCUDA_DOUBLE, WHEELS_LIST):
+              LIBCUDA_DOUBLE, WHEELS_LIST, nvidia_dkms_deb()) + tuple(os.path.join(KMOD_DOUBLE, f) for f in KMOD_FILES):
         recipe.update(open(p, "rb").read())
     stamp = os.path.join(out, "recipe")
     keys_dir = os.path.join(out, "keys")
@@ -579,6 +681,8 @@ def main(out):
                     shared[(pkg[0], pkg[1])] = deb
         finally:
             shutil.rmtree(work)
+        if dist_dir in NVIDIA_DKMS_DISTS:
+            shutil.copy(nvidia_dkms_deb(), repo)
         index_and_sign(repo, home, fpr)
         print("build_repo: %s signed by %s" % (repo, fpr))
         if dist_dir == "debian12":
@@ -599,7 +703,18 @@ def main(out):
 def variant(kind, out, dest):
     main(out)
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(os.path.join(out, "compute"), os.path.join(dest, "compute"))
+
+    def copy(src, dst):
+        # The packages are the same in every variant (and large): linked, not copied; the indexes
+        # and signatures, which a variant changes, are copies.
+        if src.endswith(".deb"):
+            try:
+                os.link(src, dst)
+                return dst
+            except OSError:
+                pass
+        return shutil.copy2(src, dst)
+    shutil.copytree(os.path.join(out, "compute"), os.path.join(dest, "compute"), copy_function=copy)
     shutil.copytree(os.path.join(out, "fingerprints"), os.path.join(dest, "fingerprints"))
     for dist_dir in sorted(DISTS):
         repo = os.path.join(dest, "compute", "cuda", "repos", dist_dir, "x86_64")
@@ -609,6 +724,17 @@ def variant(kind, out, dest):
                         "Filename: ./nvidia-backdoor_1.0_amd64.deb\nSize: 1\n"
                         "Description: injected after signing\n")
             run(["gzip", "-9kf", "Packages"], cwd=repo)
+        elif kind == "rotated":
+            # NVIDIA rotated its key (as in 2022): the repository is signed by a new key, and the
+            # key file published beside it is that new key.
+            home, fpr = ensure_key(os.path.join(out, "keys"), "rotated",
+                                   "passthrough.nvidia TEST rotated NVIDIA key <rotated@localhost>")
+            gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback",
+                   "--passphrase", "", "--local-user", fpr]
+            run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
+            run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+            with open(os.path.join(repo, DISTS[dist_dir][0]), "wb") as f:
+                f.write(run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr], capture_output=True).stdout)
         elif kind == "wrong-key":
             home, fpr = ensure_key(os.path.join(out, "keys"), "rogue",
                                    "passthrough.nvidia TEST rogue key <rogue@localhost>")
@@ -617,7 +743,7 @@ def variant(kind, out, dest):
             run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
             run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
         else:
-            sys.exit("build_repo: unknown variant %r (tampered, wrong-key)" % kind)
+            sys.exit("build_repo: unknown variant %r (tampered, wrong-key, rotated)" % kind)
     stop_agents()
     print("build_repo: variant %s in %s" % (kind, dest))
 

@@ -61,3 +61,13 @@ def cuda_wheel():
         assert found, "%s is not in %s: run `make deps` (make wheels)" % (project, CUDA_WHEELS)
         return found[0]
     return find
+
+
+@pytest.fixture(scope="session")
+def built_repo(tmp_path_factory):
+    """The test repository (tests/repo/build_repo.py), built once per test process."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "repo"))
+    import build_repo  # pylint: disable=import-outside-toplevel
+    out = str(tmp_path_factory.mktemp("repo"))
+    build_repo.main(out)
+    return out

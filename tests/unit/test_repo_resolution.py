@@ -21,10 +21,8 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_s
 
 
 @pytest.fixture(scope="session")
-def repo(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("repo"))
-    build_repo.main(out)
-    return out
+def repo(built_repo):
+    return built_repo
 
 
 class Apt(object):
@@ -37,8 +35,10 @@ class Apt(object):
             os.makedirs(os.path.join(root, d), exist_ok=True)
         nv = os.path.join(repo, "compute", "cuda", "repos", dist, "x86_64")
         src = ("Types: deb\nURIs: file:%s/\nSuites: /\nSigned-By: %s\n" % (nv, os.path.join(nv, build_repo.DISTS[dist][0])))
+        standins = [os.path.join(repo, "debian-main-standin", dist)]
         if contrib:
-            c = os.path.join(repo, "debian-contrib-standin")
+            standins.append(os.path.join(repo, "debian-contrib-standin"))
+        for c in standins:
             src += "\nTypes: deb\nURIs: file:%s/\nSuites: /\nSigned-By: %s/key.asc\n" % (c, c)
         with open(os.path.join(root, "etc/apt/sources.list.d/test.sources"), "w") as f:
             f.write(src)
@@ -74,7 +74,7 @@ class Apt(object):
                "Maintainer: x\nDescription: x\n\n"
         st = self.stanzas() if installed else {}
         for name, version in installed:
-            if name in CONTRIB:
+            if name in CONTRIB or name in LEAVES:
                 text += "Package: %s\nStatus: install ok installed\nVersion: %s\nArchitecture: amd64\n" \
                         "Maintainer: x\nDescription: x\n\n" % (name, version)
                 continue
@@ -114,6 +114,11 @@ class Apt(object):
 
 
 CONTRIB = set(c[0] for c in build_repo.DEBIAN_CONTRIB)
+LEAVES = set(build_repo.DEBIAN_MAIN_LEAVES)
+# Packages of the transactions that are not NVIDIA's driver (their versions are no branch).
+NOT_DRIVER = CONTRIB | LEAVES | {"dkms"}
+# A guest that has the driver's dkms and what it needs.
+DKMS_INSTALLED = [("dkms", "3.2.2-1~deb13u1")] + [(n, "1.0-1") for n in build_repo.DEBIAN_MAIN_LEAVES]
 
 
 def branch(v):
@@ -151,7 +156,7 @@ def test_the_branch_pinning_package_makes_cuda_drivers_580_select_580(apt12):
     assert "Pin-Priority: 1001" in pref
     rc, inst, _remv, out = apt12.simulate("cuda-drivers-580")
     assert rc == 0, out
-    assert set(branch(v) for n, v in inst.items() if n not in CONTRIB) == {"580"}
+    assert set(branch(v) for n, v in inst.items() if n not in NOT_DRIVER) == {"580"}
     # The newest of the branch.
     assert inst["nvidia-driver-cuda"] == "580.105.08-1"
 
@@ -167,7 +172,7 @@ def test_the_pinning_package_downgrades_an_installed_newer_branch(repo, tmp_path
     v = "595.45.04-1"
     have = [(n, v) for n in ("nvidia-driver-cuda", "nvidia-kernel-open-dkms", "nvidia-kernel-support", "nvidia-smi",
                              "libcuda1", "libnvidia-ml1", "nvidia-modprobe", "firmware-nvidia-gsp")]
-    have += [(n, ver) for n, ver, _a, _f in build_repo.DEBIAN_CONTRIB]
+    have += [(n, ver) for n, ver, _a, _f in build_repo.DEBIAN_CONTRIB] + DKMS_INSTALLED
     apt = Apt(str(tmp_path), repo, "debian12", installed=have)
     assert apt.simulate("nvidia-driver-cuda", "nvidia-kernel-open-dkms")[1] == {}  # nothing to do unpinned
     apt.pin_from_package("nvidia-driver-pinning-580")
@@ -234,6 +239,7 @@ def test_switching_the_flavour_removes_the_other_module(repo, tmp_path):
     v = "595.45.04-1"
     have = [(n, v) for n in ("nvidia-kernel-open-dkms", "nvidia-kernel-support", "nvidia-modprobe",
                              "firmware-nvidia-gsp")] + [(n, ver) for n, ver, _a, _f in build_repo.DEBIAN_CONTRIB]
+    have += DKMS_INSTALLED
     apt = Apt(str(tmp_path), repo, "debian12", installed=have)
     rc, inst, remv, out = apt.simulate("nvidia-kernel-dkms")
     assert rc == 0, out
@@ -273,3 +279,56 @@ def test_the_facts_module_matches_the_test_repository():
             assert b in row["branches"], (codename, b)
         for t in build_repo.TOOLKITS[row["repo_dir"]]:
             assert ".".join(t.split(".")[:2]) in row["cuda"], (codename, t)
+
+
+def test_the_module_packages_take_nvidias_newer_dkms_on_debian12(apt12):
+    """Drivers from 570.148 need dkms >= 3.1.8; Debian 12's is 3.0.10, NVIDIA's repository carries
+    a newer one: apt takes NVIDIA's for the module package."""
+    assert build_repo.DEBIAN_MAIN["debian12"][0][1] in apt12.versions("dkms")  # Debian's is there, too old
+    for module in nvidia_support.MODULE_PACKAGES.values():
+        rc, inst, _remv, out = apt12.simulate(module)
+        assert rc == 0, out
+        assert inst["dkms"] == "3.2.2-1~deb13u1", out
+
+
+def test_debian13_module_packages_take_debians_own_dkms(repo, tmp_path):
+    apt = Apt(str(tmp_path), repo, "debian13")
+    nv = os.path.join(repo, "compute", "cuda", "repos", "debian13", "x86_64", "Packages")
+    assert "\nPackage: dkms\n" not in "\n" + open(nv).read()
+    rc, inst, _remv, out = apt.simulate("nvidia-kernel-open-dkms")
+    assert rc == 0, out
+    assert inst["dkms"] == build_repo.DEBIAN_MAIN["debian13"][0][1]
+
+
+def test_without_a_new_enough_dkms_the_module_cannot_be_installed(repo, tmp_path):
+    """Without NVIDIA's repository's dkms (a Debian 12 mirror of only part of it), Debian 12's
+    3.0.10 does not satisfy the module package."""
+    apt = Apt(str(tmp_path), repo, "debian12")
+    pin = os.path.join(apt.root, "etc/apt/preferences.d/no-nvidia-dkms")
+    with open(pin, "w") as f:
+        f.write("Package: dkms\nPin: version 3.2.*\nPin-Priority: -1\n")
+    rc, inst, _remv, out = apt.simulate("nvidia-kernel-open-dkms")
+    assert rc == 100 and not inst
+    assert "dkms (>= 3.1.8)" in out
+
+
+@pytest.mark.parametrize("module, flavour", [("nvidia-kernel-open-dkms", "open"), ("nvidia-kernel-dkms", "proprietary")])
+def test_the_module_packages_carry_dkms_source_and_dh_dkms_scripts(repo, module, flavour):
+    """Each module package ships a real module's source with a dkms.conf (tests/doubles/nvidia-kmod)
+    and the maintainer scripts that have DKMS build and remove it, as dh_dkms writes them."""
+    import tempfile
+    nv = os.path.join(repo, "compute", "cuda", "repos", "debian12", "x86_64")
+    deb = os.path.join(nv, "%s_580.105.08-1_amd64.deb" % module)
+    with tempfile.TemporaryDirectory() as d:
+        subprocess.run(["dpkg-deb", "-R", deb, d], check=True)
+        src = os.path.join(d, "usr", "src", "nvidia-580.105.08")
+        conf = open(os.path.join(src, "dkms.conf")).read()
+        assert 'PACKAGE_NAME="nvidia"' in conf and 'PACKAGE_VERSION="580.105.08"' in conf
+        assert 'DEST_MODULE_LOCATION[0]="/updates/dkms"' in conf and "AUTOINSTALL=yes" in conf
+        assert open(os.path.join(src, "nvidia.c")).read() == open(os.path.join(build_repo.KMOD_DOUBLE, "nvidia.c")).read()
+        header = open(os.path.join(src, "nv-double.h")).read()
+        assert '#define NV_DOUBLE_VERSION "580.105.08"' in header
+        assert "#define NV_DOUBLE_OPEN %d" % (flavour == "open") in header
+        postinst = open(os.path.join(d, "DEBIAN", "postinst")).read()
+        assert "/usr/lib/dkms/common.postinst nvidia 580.105.08" in postinst
+        assert "dkms remove -m nvidia -v 580.105.08 --all" in open(os.path.join(d, "DEBIAN", "prerm")).read()
