@@ -54,7 +54,7 @@ def nvidia_toolkit_plan(state, version="auto", driver_branch="", release="", ins
                                     release_description=rel)
 
 
-def nvidia_driver_changes(state, installed=None, kernel="", in_container=False, plan_changes=None, prerequisites=True,
+def nvidia_driver_changes(state, installed=None, in_container=False, plan_changes=None, prerequisites=True,
                           blacklist_file="", blacklist_content=None, grub_file="", grub_wanted="", kernel_args=None,
                           kernel_args_remove=None, persistenced_link=None, persistenced_unit="", service_mgr="",
                           legacy_hold_pattern=None):
@@ -63,7 +63,7 @@ def nvidia_driver_changes(state, installed=None, kernel="", in_container=False, 
         if value is not None and not isinstance(value, str):
             raise AnsibleFilterError("nvidia_driver_changes: %s must be a string, got %s" % (option, type(value).__name__))
     return driver_changes.changes(
-        state, installed=installed, kernel=str(kernel or ""), in_container=bool(in_container),
+        state, installed=installed, in_container=bool(in_container),
         plan_changes=list(plan_changes or []), prerequisites=bool(prerequisites), blacklist_file=str(blacklist_file or ""),
         blacklist_content=blacklist_content, grub_file=str(grub_file or ""), grub_wanted=grub_wanted or "",
         kernel_args=_arg_list(kernel_args, "nvidia_driver_changes", "kernel_args"),
@@ -72,8 +72,20 @@ def nvidia_driver_changes(state, installed=None, kernel="", in_container=False, 
         service_mgr=str(service_mgr or ""), legacy_hold_pattern=legacy_hold_pattern or None)
 
 
-def nvidia_driver_reboot_reasons(driver_changed, kernel_args_changed=False, nouveau_loaded=False):
-    return driver_changes.reboot_reasons(bool(driver_changed), bool(kernel_args_changed), bool(nouveau_loaded))
+def nvidia_driver_reboot_reasons(driver_changed, kernel_args_changed=False, nouveau_loaded=False, blacklisted=True,
+                                 loaded_banner="", installed_version=None):
+    if loaded_banner is not None and not isinstance(loaded_banner, str):
+        raise AnsibleFilterError("nvidia_driver_reboot_reasons: loaded_banner must be the text of /proc/driver/nvidia/version")
+    return driver_changes.reboot_reasons(bool(driver_changed), bool(kernel_args_changed), bool(nouveau_loaded),
+                                         blacklisted=bool(blacklisted), loaded_banner=loaded_banner or "",
+                                         installed_version=str(installed_version) if installed_version else None)
+
+
+def nvidia_driver_install_error(result, task="", install_list=None, lock_timeout=None, kernels=None):
+    if not isinstance(result, dict):
+        raise AnsibleFilterError("nvidia_driver_install_error: the input must be the failed task's result (a dict)")
+    return driver_changes.install_error(result, task=str(task or ""), install_list=[str(x) for x in install_list or []],
+                                        lock_timeout=lock_timeout, kernels=kernels if isinstance(kernels, dict) else None)
 
 
 def cuda_toolkit_state_request(installed=None, version="auto", verify=True):
@@ -81,6 +93,23 @@ def cuda_toolkit_state_request(installed=None, version="auto", verify=True):
         raise AnsibleFilterError("cuda_toolkit_state_request: the input must be ansible_facts.packages (a dict) or "
                                  "none, got %s" % type(installed).__name__)
     return driver_plan.toolkit_state_request(installed, version=version, verify=bool(verify))
+
+
+def apt_restore_map(state, paths):
+    """{path: {b64, mode} (its content and mode when guest_facts read it) or None (it did not
+    exist)} for passthrough.nvidia.apt_update's restore, from a guest_facts result that read ``paths``."""
+    state = _state(state, "apt_restore_map")
+    contents, files = state.get("contents") or {}, state.get("files") or {}
+    out = {}
+    for path in paths or []:
+        entry = contents.get(path)
+        if not isinstance(entry, dict):
+            raise AnsibleFilterError("apt_restore_map: guest_facts did not read %s" % path)
+        if entry.get("exists") and entry.get("b64") is not None:
+            out[path] = {"b64": entry["b64"], "mode": (files.get(path) or {}).get("mode") or "0644"}
+        else:
+            out[path] = None
+    return out
 
 
 def nvidia_platforms(_ignored=None):
@@ -130,9 +159,11 @@ class FilterModule(object):
             "nvidia_driver_plan": nvidia_driver_plan,
             "nvidia_toolkit_plan": nvidia_toolkit_plan,
             "nvidia_platforms": nvidia_platforms,
+            "apt_restore_map": apt_restore_map,
             "cuda_toolkit_state_request": cuda_toolkit_state_request,
             "nvidia_driver_changes": nvidia_driver_changes,
             "nvidia_driver_reboot_reasons": nvidia_driver_reboot_reasons,
+            "nvidia_driver_install_error": nvidia_driver_install_error,
             "nvidia_gpu_generation": nvidia_gpu_generation,
             "kernel_args_not_in_effect": kernel_args_not_in_effect,
             "grub_dropin_content": grub_dropin_content,

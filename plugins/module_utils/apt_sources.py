@@ -91,19 +91,8 @@ def _walk(text, release, wanted, deb822, count_all=False):
             out.append(line)
         return "".join(out), changed
     # deb822: stanzas separated by blank lines; fields may continue on indented lines.
-    stanzas, cur = [], []
-    for line in lines:
-        if line.strip() == "":
-            if cur:
-                stanzas.append(cur)
-                cur = []
-            stanzas.append([line])
-        else:
-            cur.append(line)
-    if cur:
-        stanzas.append(cur)
     out = []
-    for st in stanzas:
+    for st in _stanzas(lines):
         fields, order = {}, []
         for i, line in enumerate(st):
             if line.startswith("#") or line.strip() == "":
@@ -142,3 +131,72 @@ def is_debian_source(text, release, deb822):
     """Whether the file has an entry of Debian's archive for the release (with or without the
     components)."""
     return bool(_walk(text, release, ["main"], deb822, count_all=True)[1])
+
+
+def _stanzas(lines):
+    """deb822 text as stanzas (lists of lines), blank lines as stanzas of their own."""
+    stanzas, cur = [], []
+    for line in lines:
+        if line.strip() == "":
+            if cur:
+                stanzas.append(cur)
+                cur = []
+            stanzas.append([line])
+        else:
+            cur.append(line)
+    if cur:
+        stanzas.append(cur)
+    return stanzas
+
+
+def _uris(stanza):
+    """The URIs of a deb822 stanza (continuation lines included)."""
+    uris, in_uris = [], False
+    for line in stanza:
+        if line.startswith("#"):
+            continue
+        if line[:1] in (" ", "\t"):
+            if in_uris:
+                uris += line.split()
+            continue
+        key, _sep, value = line.partition(":")
+        in_uris = key.strip().lower() == "uris"
+        if in_uris:
+            uris += value.split()
+    return uris
+
+
+def remove_entries(text, regex, deb822):
+    """(new text, [the entries removed]) without the entries whose URI matches ``regex`` (a
+    compiled pattern): one-line entries are removed as lines, deb822 stanzas as a whole (with
+    one blank line after them); comments and every other entry stay as they are."""
+    lines = text.splitlines(True)
+    removed = []
+    if not deb822:
+        out = []
+        for line in lines:
+            m = _one_line(line.rstrip("\r\n"))
+            if m and regex.search(m.group(4)):
+                removed.append(line.strip())
+                continue
+            out.append(line)
+        return "".join(out), removed
+    out, drop_blank = [], False
+    for st in _stanzas(lines):
+        if len(st) == 1 and st[0].strip() == "":
+            if drop_blank:
+                drop_blank = False
+                continue
+            out.extend(st)
+            continue
+        drop_blank = False
+        if any(regex.search(u) for u in _uris(st)) and not all(ln.startswith("#") for ln in st):
+            removed.append(" ".join(ln.strip() for ln in st if not ln.startswith("#")))
+            drop_blank = True
+            continue
+        out.extend(st)
+    new = "".join(out)
+    # A last stanza taken away leaves the blank line before it: end the file as it ended.
+    if removed and new.strip() and not text.endswith(("\n\n", "\r\n\r\n")):
+        new = new.rstrip("\r\n") + ("\r\n" if text.endswith("\r\n") else "\n")
+    return new, removed

@@ -146,6 +146,18 @@ def _check_data(guest):
         _need(isinstance((failure or {}).get(key), _SCALAR), "failure.%s" % key, "a string", (failure or {}).get(key))
     for key in ("smi", "dmesg"):
         _need(guest.get(key) is None or isinstance(guest[key], dict), key, "a registered result (a dict)", guest.get(key))
+    kern = guest.get("kernels")
+    _need(kern is None or isinstance(kern, dict), "kernels", "a dict", kern)
+    for key in ("next_boot", "module_version", "next_boot_how"):
+        _need(isinstance((kern or {}).get(key), _SCALAR), "kernels.%s" % key, "a string", (kern or {}).get(key))
+    _need(isinstance((kern or {}).get("module_kernels"), (list, type(None))), "kernels.module_kernels", "a list",
+          (kern or {}).get("module_kernels"))
+    for i, k in enumerate((kern or {}).get("module_kernels") or []):
+        _need(isinstance(k, str), "kernels.module_kernels[%d]" % i, "a string", k)
+    try:
+        _flag((kern or {}).get("next_boot_has_module"))
+    except ReportError as e:
+        raise ReportError("kernels.next_boot_has_module: %s" % e)
     smi = guest.get("smi") or {}
     for key in ("driver_version", "cuda_version", "reason", "msg"):
         _need(isinstance(smi.get(key), _SCALAR), "smi.%s" % key, "a string", smi.get(key))
@@ -179,6 +191,17 @@ def _kernel_args(guest):
         # grub_cmdline's comparison, as the module and the driver role make it (- is _ in names).
         out.append({"arg": _text(arg), "in_effect": not not_in_effect(cmdline, [_text(arg)]) if known else None})
     return out
+
+
+def _kernel(guest):
+    """The kernel the guest boots next and whether DKMS built the driver's module for it (None:
+    no kernel known, as in a container without one)."""
+    kern = guest.get("kernels") or {}
+    if not kern.get("next_boot"):
+        return None
+    return {"next_boot": _text(kern.get("next_boot")), "module_version": _text(kern.get("module_version")),
+            "module": _flag(kern.get("next_boot_has_module")),
+            "module_kernels": [_text(k) for k in kern.get("module_kernels") or []]}
 
 
 def _reboot(guest):
@@ -258,6 +281,14 @@ def judge(row, guest):
     mis = [f for f in roots if f["class"] in DMESG_MISCONFIGURED]
     if mis:
         return "misconfigured", "%s (kernel log: %s)" % (mis[0]["summary"], _name(mis[0]))
+    kern = row.get("kernel") or {}
+    if kern.get("module") is False:
+        why = "next boot kernel lacks the module: %s has no NVIDIA module %s (DKMS built it for %s)" % (
+            kern["next_boot"], kern.get("module_version") or "", ", ".join(kern.get("module_kernels") or []) or "no kernel")
+        failure = guest.get("failure") or {}
+        if not _flag(guest.get("completed"), True) and failure.get("msg"):
+            why += "; the run stopped at '%s': %s" % (failure.get("task"), _first_line(failure.get("msg")))
+        return "misconfigured", why
     # Where the run stopped comes before what nvidia-smi or /proc/cmdline say: a run that stopped
     # before the driver leaves nvidia-smi missing and the kernel arguments unbooted as consequences.
     if not _flag(guest.get("completed"), True):
@@ -312,6 +343,7 @@ def build_row(guest, index=0):
         "smi_reason": _text((smi or {}).get("reason")),
         "smi_msg": _text((smi or {}).get("msg")),
         "kernel_args": _kernel_args(guest),
+        "kernel": _kernel(guest),
         "reboot": _reboot(guest),
         "dmesg": None if dmesg is None else (_text(dmesg.get("source")) or "read"),
         "findings": _findings(dmesg),
@@ -332,7 +364,7 @@ def _clean_failure(failure):
 def malformed_row(host, why):
     """The row of a guest whose data the report cannot use."""
     return {"host": host, "distribution": None, "gpus": [], "driver_version": None, "cuda_version": None,
-            "smi": None, "smi_reason": None, "smi_msg": None, "kernel_args": [], "reboot": "unknown",
+            "smi": None, "smi_reason": None, "smi_msg": None, "kernel_args": [], "kernel": None, "reboot": "unknown",
             "dmesg": None, "findings": [], "toolkit": None, "compute": None, "compute_reason": None,
             "compute_msg": None, "compute_passed": None, "status": "misconfigured",
             "status_reason": "the guest's data for the report is malformed (%s); check the guest, it may "
@@ -438,6 +470,11 @@ def markdown(rows, summary, generated, playbook):
     out.append("")
     for r in rows:
         out += ["## %s: %s" % (_md(r["host"]), r["status"]), "", _md(_sentence(r["status_reason"]))]
+        k = r.get("kernel")
+        if k and k.get("module") is not False:
+            out += ["", _md("Next boot: kernel %s, %s." % (k["next_boot"], {
+                True: "the NVIDIA module %s is built for it" % (k.get("module_version") or ""),
+                None: "no NVIDIA module installed"}[k.get("module")]))]
         if r["smi_reason"] and r["smi_msg"] and r["smi_msg"] not in r["status_reason"]:
             out += ["", "nvidia-smi (%s): %s" % (_md(r["smi_reason"]), _md(r["smi_msg"]))]
         if r.get("compute_reason") and r.get("compute_msg") and r["compute_msg"] not in r["status_reason"]:
@@ -536,6 +573,7 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "rebooted": bool(driver.get("rebooted", False)),
         "reboot_required": driver.get("reboot_required"),
         "reboot_reasons": list(reasons) if isinstance(reasons, list) else [],
+        "kernels": driver.get("kernels"),
         "toolkit": posixpath.basename(home.rstrip("/")) or None if isinstance(home, str) else home,
         "malformed": malformed,
     }

@@ -75,9 +75,16 @@ entries:
   returned: always
   type: list
   elements: str
+before:
+  description: Per file changed, its content before (C(b64)) and its mode, for M(passthrough.nvidia.apt_update) to put
+    back.
+  returned: always
+  type: dict
 """
 
+import base64
 import os
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -113,7 +120,7 @@ def main():
     if not p["release"] or any(ch not in NAME_CHARS for ch in p["release"]):
         module.fail_json(msg="release: %r is not a Debian codename (such as bookworm); nothing was changed"
                          % p["release"])
-    todo, entries, debian_seen, diffs = [], [], False, []
+    todo, entries, debian_seen, diffs, before = [], [], False, [], {}
     for path in source_files(p["sources_dir"]):
         try:
             with open(path, "rb") as f:
@@ -125,6 +132,8 @@ def main():
         new, changed = add_components(text, p["release"], p["components"], deb822)
         if changed:
             todo.append((path, new))
+            before[path] = {"b64": to_text(base64.b64encode(to_bytes(text, errors="surrogate_or_strict"))),
+                            "mode": "%04o" % stat.S_IMODE(os.stat(path).st_mode)}
             entries.extend(changed)
             diffs.append(dict(before=text, after=new, before_header=path, after_header=path))
     if not debian_seen:
@@ -132,7 +141,7 @@ def main():
                          " or the non-free-firmware component) in %s: add the components %s to the source of Debian's"
                          " packages yourself; nothing was changed" % (p["release"], ", ".join(
                              source_files(p["sources_dir"])) or "no file", " ".join(p["components"])))
-    res = dict(changed=bool(todo), files=[t[0] for t in todo], entries=entries)
+    res = dict(changed=bool(todo), files=[t[0] for t in todo], entries=entries, before=before)
     if module._diff:
         res["diff"] = diffs
     if todo and not module.check_mode:

@@ -89,6 +89,14 @@ options:
     type: list
     elements: str
     default: []
+  kernels:
+    description:
+      - Describe the guest's kernels (RV(kernels)) - the running one, those in C(/boot), which have headers for
+        DKMS, the kernel GRUB boots next, free space in C(/boot) and the initramfs files - and run
+        C(dkms status). The header packages those kernels need (Debian's C(linux-headers-*) for the installed
+        kernel metapackages, the running kernel and the next boot kernel) are added to O(apt_policy).
+    type: bool
+    default: false
   debian_components:
     description:
       - Components that Debian's own sources must have (such as C(contrib)); RV(debian_components_missing) lists
@@ -126,7 +134,7 @@ EXAMPLES = r"""
 RETURN = r"""
 files:
   description: Per path of O(paths) - C(exists), C(sha1) (regular files), C(mode) (octal string), C(uid),
-    C(gid), C(islnk), C(lnk_target), C(isdir).
+    C(gid), C(islnk), C(lnk_target), C(isdir), C(mtime) (seconds since the epoch).
   returned: always
   type: dict
   sample: {"/etc/apt/sources.list.d/nvidia-cuda.sources": {"exists": true, "sha1": "5d4...", "mode": "0644"}}
@@ -190,6 +198,18 @@ apt_names:
   description: Per prefix of O(apt_names), the package names apt knows that start with it, sorted.
   returned: always
   type: dict
+kernels:
+  description:
+    - With O(kernels) - C(running) (the running kernel's release), C(installed) (releases with a
+      C(/boot/vmlinuz-<release>)), C(headers) (release -> whether C(/lib/modules/<release>/build) exists),
+      C(next_boot) (the release GRUB's default entry boots, or the newest in C(/boot)), C(next_boot_how),
+      C(next_boot_args) (that entry's kernel arguments in grub.cfg, null without a grub.cfg), C(grub_cfg)
+      (whether it exists), C(boot_free) (bytes free in C(/boot)), C(initrd) (release -> size and mtime, or
+      null), C(header_packages) (the header packages those kernels may need, the running kernel's included), C(dkms) (C(dkms status) parsed -
+      module, version, kernel, arch, state; C(dkms_rc) null without dkms), C(dkms_logs) (path -> text of the
+      C(make.log) of each DKMS build that did not finish; a successful build removes it).
+  returned: when O(kernels) is set
+  type: dict
 debian_components_missing:
   description: Entries ("suites URIs") of Debian's archive that lack a component of O(debian_components).
   returned: when O(debian_components) is set
@@ -211,6 +231,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.apt_sources import is_debian_source, missing
+from ansible_collections.passthrough.nvidia.plugins.module_utils.kernels import header_packages, parse_dkms_status, read_kernels
 from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state import (
     APT_LISTS,
     APT_UPDATE_SUCCESS_STAMP,
@@ -236,7 +257,7 @@ def describe(path):
     except OSError:
         return {"exists": False}
     out = {"exists": True, "mode": "%04o" % stat.S_IMODE(st.st_mode), "uid": st.st_uid, "gid": st.st_gid,
-           "islnk": stat.S_ISLNK(st.st_mode), "isdir": stat.S_ISDIR(st.st_mode)}
+           "islnk": stat.S_ISLNK(st.st_mode), "isdir": stat.S_ISDIR(st.st_mode), "mtime": int(st.st_mtime)}
     if out["islnk"]:
         out["lnk_target"] = os.readlink(path)
     elif stat.S_ISREG(st.st_mode):
@@ -269,6 +290,14 @@ def run_readonly(module, argv, index):
     return {"argv": argv, "rc": rc, "stdout": out, "stderr": err}
 
 
+def source_files():
+    """apt's one-line and deb822 source files."""
+    found = [SOURCES_LIST] if os.path.exists(SOURCES_LIST) else []
+    if os.path.isdir(SOURCES_DIR):
+        found += sorted(os.path.join(SOURCES_DIR, n) for n in os.listdir(SOURCES_DIR) if n.endswith((".list", ".sources")))
+    return found
+
+
 def os_release_codename(path="/etc/os-release"):
     data = read_head(path, 1 << 16) or b""
     for line in data.decode("utf-8", "replace").splitlines():
@@ -299,6 +328,7 @@ def main():
             apt_policy=dict(type="list", elements="str", default=[]),
             apt_names=dict(type="list", elements="str", default=[]),
             debian_components=dict(type="list", elements="str", default=[]),
+            kernels=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -346,12 +376,8 @@ def main():
             regex = compile_pattern(p["sources_pattern"])
         except ValueError as e:
             module.fail_json(msg=to_native(e))
-        candidates = [SOURCES_LIST]
-        if os.path.isdir(SOURCES_DIR):
-            candidates += sorted(os.path.join(SOURCES_DIR, n) for n in os.listdir(SOURCES_DIR)
-                                 if n.endswith((".list", ".sources")))
         result["sources"] = []
-        for path in candidates:
+        for path in [SOURCES_LIST] + [x for x in source_files() if x != SOURCES_LIST]:
             data = read_head(path, 1 << 20)
             if data is not None and matching_lines(data.decode("utf-8", "replace"), regex):
                 result["sources"].append(path)
@@ -361,6 +387,25 @@ def main():
 
     if p["pci_devices"] is not None:
         result["pci_gpus"] = read_pci_gpus(p["pci_devices"])
+
+    if p["kernels"]:
+        kernels = read_kernels()
+        if "ansible_facts" in result:
+            installed = result["ansible_facts"]["packages"]
+        else:
+            rc, out, err = module.run_command([module.get_bin_path("dpkg-query", required=True), "-W", "-f", DPKG_FORMAT],
+                                              environ_update={"LC_ALL": "C"})
+            installed = parse_dpkg_query(out)[0] if rc == 0 else {}
+        # Every candidate (the running kernel's too): the caller, which knows whether the guest is a
+        # container, decides which of them it needs.
+        kernels["header_packages"] = header_packages(installed, kernels["running"], kernels["next_boot"])
+        dkms = module.get_bin_path("dkms")
+        kernels["dkms"], kernels["dkms_rc"] = [], None
+        if dkms:
+            rc, out, err = module.run_command([dkms, "status"], environ_update={"LC_ALL": "C"})
+            kernels["dkms"], kernels["dkms_rc"] = parse_dkms_status(out), rc
+        result["kernels"] = kernels
+        p["apt_policy"] = list(p["apt_policy"]) + [n for n in kernels["header_packages"] if n not in p["apt_policy"]]
 
     result["apt_policy"] = {}
     names = [n for n in p["apt_policy"] if n]
@@ -387,8 +432,7 @@ def main():
     if p["debian_components"]:
         release = os_release_codename()
         result["debian_components_missing"], result["debian_source_found"] = [], False
-        for path in [SOURCES_LIST] + (sorted(os.path.join(SOURCES_DIR, n) for n in os.listdir(SOURCES_DIR)
-                                             if n.endswith((".list", ".sources"))) if os.path.isdir(SOURCES_DIR) else []):
+        for path in source_files():
             data = read_head(path, 1 << 20)
             if data is None:
                 continue

@@ -25,7 +25,19 @@ description:
     and return them as facts.
 author:
   - passthrough.nvidia maintainers (@passthrough-nvidia)
-options: {}
+options:
+  role:
+    description:
+      - Also check that role's variables before it changes anything (each role of the collection names itself) -
+        what Ansible's check of the argument spec lets through (a version given as a number, which YAML turns 12.10
+        into 12.1; a string where a list is wanted; list items outside the choices), the forms of versions,
+        branches, URLs, fingerprints and kernel arguments, and timeouts. Variables with the role's prefix that the
+        role does not know are warned about (a typo would leave the default in force).
+    type: str
+  platform:
+    description: Check the platform; false checks only O(role)'s variables (for a role that runs on the controller).
+    type: bool
+    default: true
 attributes:
   check_mode:
     description: Reads only; runs in check mode as in a normal run.
@@ -46,6 +58,10 @@ EXAMPLES = r"""
 - name: Stop on an unsupported distribution or architecture
   passthrough.nvidia.platform_check:
 
+- name: Stop on an unsupported platform or on bad variables of the nvidia_driver role
+  passthrough.nvidia.platform_check:
+    role: nvidia_driver
+
 - name: Check, and use the answer
   passthrough.nvidia.platform_check:
   register: platform
@@ -55,6 +71,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+errors:
+  description: With O(role), what is wrong with the role's variables (the task fails).
+  returned: when the role's variables are wrong
+  type: list
+  elements: str
 platform:
   description: The facts the check read.
   returned: always

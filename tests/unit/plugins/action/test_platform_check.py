@@ -89,5 +89,53 @@ def test_a_failed_gather_is_the_failure():
 
 
 def test_options_are_refused():
-    with pytest.raises(AnsibleActionFail, match="platform_check takes no options"):
+    with pytest.raises(AnsibleActionFail, match="Invalid options .*: release|platform_check takes only role"):
         action({"release": "bookworm"}).run(task_vars={"ansible_facts": BOOKWORM})
+
+
+class Templar(object):
+    """Ansible's templar for the values these tests give: plain data, templated as themselves."""
+
+    def template(self, value):
+        return value
+
+
+def role_action(args):
+    plugin = action(args)
+    plugin._templar = Templar()
+    return plugin
+
+
+def test_the_roles_variables_are_checked_with_the_platform():
+    plugin = role_action({"role": "cuda_toolkit"})
+    res = plugin.run(task_vars={"ansible_facts": BOOKWORM, "inventory_hostname": "g1", "cuda_toolkit_version": 12.1})
+    assert res["failed"] and res["msg"].startswith("cuda_toolkit_version is the number 12.1, not a string")
+    assert res["msg"].endswith("Nothing was changed.")
+
+
+def test_a_typo_is_warned_about_with_the_name_meant():
+    plugin = role_action({"role": "nvidia_driver"})
+    res = plugin.run(task_vars={"ansible_facts": BOOKWORM, "inventory_hostname": "g1",
+                                "nvidia_driver_kernel_arg": ["pci=realloc"], "nvidia_driver_result": {}})
+    assert not res.get("failed")
+    assert res["warnings"] == ["nvidia_driver_kernel_arg is set, but the nvidia_driver role has no such variable "
+                               "(did you mean nvidia_driver_kernel_args?); it is ignored."]
+
+
+def test_an_unknown_role_is_refused():
+    with pytest.raises(AnsibleActionFail, match="not a role of this collection"):
+        role_action({"role": "nope"}).run(task_vars={"ansible_facts": BOOKWORM})
+
+
+def test_an_unsupported_platform_is_said_before_the_variables():
+    res = role_action({"role": "cuda_toolkit"}).run(task_vars={"ansible_facts": NOBLE, "inventory_hostname": "g1",
+                                                               "cuda_toolkit_version": 12.1})
+    assert res["failed"] and res["msg"].startswith("g1 runs Ubuntu 24.04") and "errors" not in res
+
+
+def test_only_the_variables_for_a_role_on_the_controller():
+    plugin = role_action({"role": "gpu_report", "platform": False})
+    res = plugin.run(task_vars={"gpu_report_formats": ["html"]})
+    assert res["failed"] and res["msg"].startswith("gpu_report_formats holds 'html'")
+    plugin._execute_module.assert_not_called()
+    assert not role_action({"role": "gpu_report", "platform": False}).run(task_vars={}).get("failed")

@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils import apt_sources as a
 from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state import parse_apt_policy
@@ -109,3 +110,57 @@ def test_apt_cache_policy_parse_none_and_pins():
     assert pol["nvidia-driver-cuda"] == {"installed": None, "candidate": "580.105.08-1",
                                          "versions": ["595.45.04-1", "580.105.08-1"]}
     assert pol["virtual-only"] == {"installed": None, "candidate": None, "versions": []}
+
+
+NVIDIA = re.compile(r"(developer\.download\.nvidia\.com/compute/cuda/repos|127\.0\.0\.1:8808/compute/cuda/repos/debian12/x86_64/)")
+
+DEBIAN_SOURCES_WITH_NVIDIA = """Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie trixie-updates
+Components: main non-free-firmware
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+# NVIDIA's, added by hand
+Types: deb
+URIs: https://developer.download.nvidia.com/compute/cuda/repos/debian13/x86_64/
+Suites: /
+Signed-By: /usr/share/keyrings/cuda-archive-keyring.gpg
+
+Types: deb
+URIs: http://security.debian.org/debian-security
+Suites: trixie-security
+Components: main non-free-firmware
+"""
+
+
+def test_remove_entries_deb822_takes_the_nvidia_stanza_only():
+    new, removed = a.remove_entries(DEBIAN_SOURCES_WITH_NVIDIA, NVIDIA, True)
+    assert len(removed) == 1 and "developer.download.nvidia.com" in removed[0]
+    # A comment inside the stanza belongs to it and goes with it; one blank line between the two left.
+    assert "nvidia" not in new.lower()
+    stanzas = DEBIAN_SOURCES_WITH_NVIDIA.split("\n\n")
+    assert new == stanzas[0] + "\n\n" + stanzas[2]
+
+
+def test_remove_entries_one_line_keeps_other_lines_and_comments():
+    text = ("deb http://deb.debian.org/debian bookworm main non-free-firmware\n"
+            "# deb https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n"
+            "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
+            "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n"
+            "deb http://deb.debian.org/debian bookworm-updates main non-free-firmware\n")
+    new, removed = a.remove_entries(text, NVIDIA, False)
+    assert removed == ["deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] "
+                       "https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /"]
+    assert new == ("deb http://deb.debian.org/debian bookworm main non-free-firmware\n"
+                   "# deb https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n"
+                   "deb http://deb.debian.org/debian bookworm-updates main non-free-firmware\n")
+
+
+def test_remove_entries_of_a_file_that_is_only_nvidias_leaves_nothing():
+    text = "deb [signed-by=/usr/share/keyrings/cuda-archive-keyring.gpg] https://developer.download.nvidia.com/compute/cuda/repos/debian12/x86_64/ /\n"
+    new, removed = a.remove_entries(text, NVIDIA, False)
+    assert new.strip() == "" and len(removed) == 1
+
+
+def test_remove_entries_of_nothing_matching_is_no_change():
+    assert a.remove_entries(DEBIAN_SOURCES_WITH_NVIDIA, re.compile("example.org"), True) == (DEBIAN_SOURCES_WITH_NVIDIA, [])

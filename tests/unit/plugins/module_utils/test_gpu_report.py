@@ -538,3 +538,53 @@ def test_every_reason_the_checks_give_has_a_status():
     assert smi and smi <= set(nvidia_smi.REASON_KIND), smi - set(nvidia_smi.REASON_KIND)
     assert set(cuda_probe.REASON_KIND.values()) | set(nvidia_smi.REASON_KIND.values()) == {
         "hardware", "misconfigured", "degraded"}
+
+
+KERNELS_OK = {"next_boot": "6.1.0-50-amd64", "next_boot_how": "default entry 0", "module_version": "580.159.04",
+              "module_kernels": ["6.1.0-50-amd64"], "next_boot_has_module": True}
+
+
+def test_a_next_boot_kernel_without_the_module_is_misconfigured():
+    kern = dict(KERNELS_OK, next_boot="6.1.0-50-cloud-amd64", next_boot_has_module=False)
+    row = R.build_row(healthy_guest(kernels=kern))
+    assert row["status"] == "misconfigured"
+    assert row["status_reason"] == ("next boot kernel lacks the module: 6.1.0-50-cloud-amd64 has no NVIDIA module "
+                                    "580.159.04 (DKMS built it for 6.1.0-50-amd64)")
+    assert row["kernel"] == {"next_boot": "6.1.0-50-cloud-amd64", "module_version": "580.159.04", "module": False,
+                             "module_kernels": ["6.1.0-50-amd64"]}
+
+
+def test_the_run_that_stopped_on_it_is_named_too():
+    kern = dict(KERNELS_OK, next_boot_has_module=False, module_kernels=[])
+    row = R.build_row(healthy_guest(kernels=kern, completed=False, failure={
+        "task": "Check that the kernel the guest boots next has the NVIDIA module", "msg": "DKMS could not build it"}))
+    assert row["status_reason"].startswith("next boot kernel lacks the module: 6.1.0-50-amd64 has no NVIDIA module "
+                                           "580.159.04 (DKMS built it for no kernel); the run stopped at 'Check")
+
+
+def test_a_next_boot_kernel_with_the_module_is_said_in_the_guests_section():
+    rows, summary = R.build([healthy_guest(kernels=KERNELS_OK)])
+    assert rows[0]["status"] == "ok"
+    assert "Next boot: kernel 6.1.0-50-amd64, the NVIDIA module 580.159.04 is built for it." in R.markdown(
+        rows, summary, "2026-12-05T00:00:00Z", "site.yml")
+
+
+def test_a_container_without_a_kernel_has_no_kernel_row():
+    assert R.build_row(healthy_guest(kernels=dict(KERNELS_OK, next_boot=None)))["kernel"] is None
+    assert R.build_row(healthy_guest())["kernel"] is None
+
+
+@pytest.mark.parametrize("kern, field", [
+    ("6.1.0", "kernels"), ({"module_kernels": "6.1.0"}, "kernels.module_kernels"),
+    ({"next_boot": ["x"]}, "kernels.next_boot"), ({"next_boot_has_module": "perhaps"}, "kernels.next_boot_has_module"),
+])
+def test_kernels_of_the_wrong_shape_make_the_row_malformed(kern, field):
+    row = R.build_row(healthy_guest(kernels=kern))
+    assert row["status"] == "misconfigured" and field in row["status_reason"]
+
+
+def test_the_driver_results_kernels_reach_the_row():
+    kern = dict(KERNELS_OK, next_boot_has_module=False, headers_unavailable=["linux-headers-6.1.0-50-amd64"])
+    g = R.guest_from_hostvars("gpu-1", hostvars(driver={"kernels": kern}), active=["gpu-1"])
+    assert g["kernels"] == kern
+    assert R.build_row(g)["status_reason"].startswith("next boot kernel lacks the module: 6.1.0-50-amd64")

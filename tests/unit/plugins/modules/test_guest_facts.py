@@ -126,3 +126,33 @@ def test_apt_policy_and_names_of_this_debian_machine(run_module):
 def test_apt_options_cannot_be_smuggled_in_as_names(run_module, args):
     res, failed = run_module(guest_facts, args)
     assert failed and "apt_" in res["msg"]
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/apt-cache"), reason="needs apt (Debian)")
+def test_kernels_read_the_kernels_and_ask_apt_for_their_headers(run_module, tmp_path, monkeypatch):
+    """The kernels option describes the kernels (here a tree of /boot and /lib/modules made for the
+    test), asks apt about the header packages they need in the same call, and runs dkms status
+    when dkms is there (this machine has none)."""
+    from ansible_collections.passthrough.nvidia.plugins.module_utils import kernels as K
+    boot, mods = tmp_path / "boot", tmp_path / "modules"
+    (boot / "grub").mkdir(parents=True)
+    (mods / "6.1.0-50-amd64" / "build").mkdir(parents=True)
+    (boot / "vmlinuz-6.1.0-50-amd64").write_text("kernel")
+    (boot / "initrd.img-6.1.0-50-amd64").write_text("initrd")
+    real = K.read_kernels
+    monkeypatch.setattr(guest_facts, "read_kernels", lambda: real(
+        boot=str(boot), modules=str(mods), grub_cfg=str(boot / "grub" / "grub.cfg"),
+        grubenv=str(boot / "grub" / "grubenv"), dkms_tree=str(tmp_path / "dkms")))
+    monkeypatch.setattr(os, "environ", dict(os.environ, PATH="/usr/bin:/bin:/usr/sbin:/sbin"))
+    res, failed = run_module(guest_facts, {"kernels": True, "apt_policy": ["dpkg"], "_ansible_check_mode": True})
+    assert not failed, res
+    k = res["kernels"]
+    assert k["installed"] == ["6.1.0-50-amd64"] and k["headers"] == {"6.1.0-50-amd64": True}
+    assert k["next_boot"] == "6.1.0-50-amd64" and k["next_boot_how"].startswith("newest kernel in /boot")
+    assert k["running"] == os.uname()[2]
+    # The next boot kernel's headers and the running one's; apt was asked about them with dpkg.
+    assert "linux-headers-6.1.0-50-amd64" in k["header_packages"]
+    assert "linux-headers-%s" % os.uname()[2] in k["header_packages"]
+    assert "dpkg" in res["apt_policy"]
+    if not os.path.exists("/usr/sbin/dkms"):
+        assert k["dkms"] == [] and k["dkms_rc"] is None

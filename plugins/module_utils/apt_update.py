@@ -1,0 +1,151 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, passthrough.nvidia contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What ``apt-get update`` said, sorted out: pure functions for the apt_update module.
+
+apt reports every failure of every source in one output. What the cuda_repo role must do
+depends on which source failed and how: NVIDIA's repository unreachable, signed by a key the
+guest does not trust (NVIDIA rotated its key, or somebody else signed it), its files not
+matching their signed checksums (a mirror caught mid-sync, or tampering), or another source of
+the guest broken while NVIDIA's is fine (which is not the role's to undo). Output is read with
+LC_ALL=C; guest text is only searched, never executed.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+# Kinds, most specific first: the role says a different thing for each.
+KINDS = ("ok", "lock", "key_unknown", "bad_signature", "hash_mismatch", "unreachable", "other_source", "failed")
+
+LOCK = re.compile(r"Could not get lock (\S*/lists/lock)\.?(?: It is held by process (\d+) \(([^)]*)\))?")
+NO_PUBKEY = re.compile(r"NO_PUBKEY ([0-9A-F]{16})")
+# apt: "W: GPG error: URL  Release: The following signatures were invalid: BADSIG ...", "E: The repository
+# 'URL  Release' is not signed.", "An error occurred during the signature verification".
+BAD_SIGNATURE = re.compile(r"BADSIG|signatures were invalid|is not signed|signature verification|EXPKEYSIG|REVKEYSIG")
+HASH = re.compile(r"Hash Sum mismatch|File has unexpected size|Hashes of expected file")
+UNREACHABLE = re.compile(r"Could not connect|Connection refused|Temporary failure resolving|Could not resolve|"
+                         r"Connection timed out|Network is unreachable|404\s+Not Found|403\s+Forbidden|"
+                         r"401\s+Unauthorized|Unable to connect|No route to host|Could not handshake|"
+                         r"Certificate verification failed|does not have a Release file")
+# The URL an apt message names: "Failed to fetch URL", "repository 'URL ...'", "GPG error: URL ...".
+URL = re.compile(r"((?:https?|ftp)://[^\s'\"]+|file:/[^\s'\"]+)")
+
+
+def _norm(url):
+    """A URL for comparing: no credentials, no trailing slash."""
+    return re.sub(r"(?<=://)[^/@]*@", "", url or "").rstrip("/")
+
+
+def source_url(url):
+    """The source an apt message's URL belongs to, without credentials: a Debian-style archive's
+    base (before /dists/), or a flat repository's directory (the index file apt fetched taken off)."""
+    url = _norm(url)
+    if "/dists/" in url:
+        return url.split("/dists/", 1)[0]
+    return re.sub(r"/(?:InRelease|Release(?:\.gpg)?|Packages(?:\.[a-z0-9]+)?)$", "", url)
+
+
+def problem_lines(text):
+    """apt's error and warning lines (E:, W:, Err:), with their continuation lines joined."""
+    out = []
+    for line in (text or "").splitlines():
+        s = line.rstrip()
+        if re.match(r"^(E|W|Err):", s):
+            out.append(s)
+        elif out and line[:1] in (" ", "\t") and s.strip():
+            out[-1] += " " + s.strip()
+    return out
+
+
+def concerns(line, repository_url):
+    """Whether an apt message line is about ``repository_url`` (a flat repository: its Release,
+    InRelease and Packages files are right under it)."""
+    ours = _norm(repository_url)
+    if not ours:
+        return False
+    return any(_norm(u).startswith(ours) for u in URL.findall(line))
+
+
+def classify(rc, output, repository_url=""):
+    """{"kind", "ours" (lines about the repository), "others" (lines about other sources), "lock_holder",
+    "key_id", "urls" (other failing sources)} for one ``apt-get update`` (``output``: stdout and
+    stderr together)."""
+    lines = problem_lines(output)
+    # "W: Some index files failed to download" and friends name no source.
+    sourced = [ln for ln in lines if URL.search(ln)]
+    ours = [ln for ln in sourced if concerns(ln, repository_url)]
+    others = [ln for ln in sourced if not concerns(ln, repository_url) and not ln.startswith("W: Conflicting")]
+    lock = LOCK.search(output or "")
+    result = {"ours": ours, "others": others, "lock_holder": None, "key_id": None,
+              "urls": sorted(set(source_url(u) for ln in others for u in URL.findall(ln)))}
+    if lock:
+        result["lock_holder"] = ("process %s (%s)" % (lock.group(2), lock.group(3))) if lock.group(2) else None
+        result["kind"] = "lock"
+        return result
+    text = " ".join(ours)
+    key = NO_PUBKEY.search(text)
+    if key:
+        result.update(kind="key_unknown", key_id=key.group(1))
+    elif BAD_SIGNATURE.search(text):
+        result["kind"] = "bad_signature"
+    elif HASH.search(text):
+        result["kind"] = "hash_mismatch"
+    elif UNREACHABLE.search(text) or (ours and re.search(r"Failed to fetch", text)):
+        result["kind"] = "unreachable"
+    elif ours:
+        result["kind"] = "failed"
+    elif others:
+        result["kind"] = "other_source"
+    elif rc != 0:
+        result["kind"] = "failed"
+    else:
+        result["kind"] = "ok"
+    return result
+
+
+def tail(text, lines=6, width=1500):
+    kept = [ln.rstrip() for ln in (text or "").splitlines() if ln.strip()][-lines:]
+    return " | ".join(kept)[-width:]
+
+
+def message(c, repository_url, rc, output, key_url="", published=None, pinned=""):
+    """What the role says about a failed refresh (``c``: classify's answer). ``published``: the
+    primary fingerprints of the key now at ``key_url`` (None: not fetched), to tell a key rotation
+    from a repository signed by somebody else."""
+    kind = c["kind"]
+    said = "; ".join(c["ours"] or c["others"]) or tail(output)
+    head = "apt could not use NVIDIA's repository %s (apt-get update exit code %s): %s." % (repository_url, rc, said)
+    if kind == "lock":
+        return ("apt's package lists are locked%s and were not released within the lock timeout (unattended-upgrades "
+                "or another apt refreshes them after boot). Wait for it, or raise cuda_repo_lock_timeout; nothing of "
+                "NVIDIA's repository was changed." % (" by " + c["lock_holder"] if c["lock_holder"] else ""))
+    if kind == "key_unknown":
+        key_id = c["key_id"]
+        match = [f for f in published or [] if f.upper().endswith(key_id)]
+        if match:
+            return ("%s NVIDIA's repository is now signed by key %s, and the key published at %s is that key (%s), "
+                    "not the pinned %s: NVIDIA has rotated its signing key (as in 2022). Check the new fingerprint "
+                    "against NVIDIA's announcement, then set cuda_repo_key_fingerprint to it." % (
+                        head, key_id, key_url, match[0], pinned))
+        return ("%s The repository is signed by key %s, which is not the pinned key %s%s: the repository is signed "
+                "by somebody other than the key's publisher (a tampered or misconfigured mirror). Do not trust it." % (
+                    head, key_id, pinned,
+                    ", and the key published at %s is still the pinned one" % key_url if published else ""))
+    if kind == "bad_signature":
+        return ("%s The repository failed its signature verification: it was changed after it was signed, or is "
+                "signed wrongly. Do not trust it; check the mirror." % head)
+    if kind == "hash_mismatch":
+        return ("%s Its files do not match the checksums its signed Release names, also when asked again: a mirror in "
+                "the middle of a sync, or the files were changed after signing (the repository failed its checksum "
+                "verification). Nothing of it was trusted; try again later, and check the mirror if it stays." % head)
+    if kind == "unreachable":
+        return ("%s Check that the repository is reachable from the guest (proxy, DNS, firewall, credentials)." % head)
+    return head
+
+
+def transient(c):
+    """A failure worth one more try: files that do not match their checksums (a mirror mid-sync)."""
+    return c["kind"] == "hash_mismatch"
