@@ -226,25 +226,42 @@ def grub_next_boot(grub_cfg, grubenv=""):
 
 # --- dkms ------------------------------------------------------------------------------------
 
-_DKMS3 = re.compile(r"^(?P<module>[^/,\s]+)/(?P<version>[^,\s]+)(?:,\s*(?P<kernel>[^,\s]+),\s*(?P<arch>[^:\s]+))?"
-                    r"\s*:\s*(?P<state>[a-z-]+)")
-_DKMS2 = re.compile(r"^(?P<module>[^/,\s]+),\s*(?P<version>[^,\s]+)(?:,\s*(?P<kernel>[^,\s]+),\s*(?P<arch>[^:\s]+))?"
-                    r"\s*:\s*(?P<state>[a-z-]+)")
-
-
-def parse_dkms_status(text):
-    """``dkms status`` as [{"module", "version", "kernel", "arch", "state"}]: DKMS 3's
-    "nvidia/580.105.08, 6.1.0-50-amd64, x86_64: installed" and DKMS 2's "nvidia, 580.105.08,
-    6.1.0-50-amd64, x86_64: installed"; "added" lines have no kernel. Warnings in brackets after
-    the state are dropped; lines that are neither (dkms's own warnings) are skipped."""
+def read_dkms_tree(tree=DKMS_TREE):
+    """What ``dkms status`` says, read from DKMS's tree as dkms itself decides it (no dkms process:
+    it is a shell script that takes a moment): [{"module", "version", "kernel", "arch", "state"}].
+    A module version is "installed" for a kernel when <tree>/<module>/kernel-<kernel>-<arch> links to
+    <tree>/<module>/<version>/<kernel>/<arch> (dkms's _is_module_installed, in 3.0 and 3.2), "built"
+    when that directory is there without the link, "added" when only <version>/source is."""
     out = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        m = _DKMS3.match(line) or _DKMS2.match(line)
-        if not m:
+    try:
+        modules = sorted(os.listdir(tree))
+    except (IOError, OSError):
+        return out
+    for module in modules:
+        mdir = os.path.join(tree, module)
+        if not os.path.isdir(mdir) or os.path.islink(mdir):
             continue
-        out.append({"module": m.group("module"), "version": m.group("version"), "kernel": m.group("kernel"),
-                    "arch": m.group("arch"), "state": m.group("state")})
+        active = set()
+        for name in sorted(os.listdir(mdir)):
+            link = os.path.join(mdir, name)
+            if name.startswith("kernel-") and os.path.islink(link):
+                target = os.path.realpath(link)
+                rel = os.path.relpath(target, os.path.realpath(mdir)).split(os.sep)
+                if len(rel) == 3 and os.path.isdir(target) and is_release(rel[1]):
+                    active.add(tuple(rel))
+        for version in sorted(os.listdir(mdir)):
+            vdir = os.path.join(mdir, version)
+            if version.startswith("kernel-") or version == "original_module" or not os.path.isdir(vdir) \
+                    or os.path.islink(vdir):
+                continue
+            kernels = [k for k in sorted(os.listdir(vdir), key=natural_key) if is_release(k)
+                       and os.path.isdir(os.path.join(vdir, k))]
+            if not kernels:
+                out.append({"module": module, "version": version, "kernel": None, "arch": None, "state": "added"})
+            for kernel in kernels:
+                for arch in sorted(os.listdir(os.path.join(vdir, kernel))):
+                    state = "installed" if (version, kernel, arch) in active else "built"
+                    out.append({"module": module, "version": version, "kernel": kernel, "arch": arch, "state": state})
     return out
 
 

@@ -93,7 +93,7 @@ options:
     description:
       - Describe the guest's kernels (RV(kernels)) - the running one, those in C(/boot), which have headers for
         DKMS, the kernel GRUB boots next, free space in C(/boot) and the initramfs files - and run
-        C(dkms status). The header packages those kernels need (Debian's C(linux-headers-*) for the installed
+        what C(dkms status) would say (read from DKMS's tree). The header packages those kernels need (Debian's C(linux-headers-*) for the installed
         kernel metapackages, the running kernel and the next boot kernel) are added to O(apt_policy).
     type: bool
     default: false
@@ -205,8 +205,8 @@ kernels:
       C(next_boot) (the release GRUB's default entry boots, or the newest in C(/boot)), C(next_boot_how),
       C(next_boot_args) (that entry's kernel arguments in grub.cfg, null without a grub.cfg), C(grub_cfg)
       (whether it exists), C(boot_free) (bytes free in C(/boot)), C(initrd) (release -> size and mtime, or
-      null), C(header_packages) (the header packages those kernels may need, the running kernel's included), C(dkms) (C(dkms status) parsed -
-      module, version, kernel, arch, state; C(dkms_rc) null without dkms), C(dkms_logs) (path -> text of the
+      null), C(header_packages) (the header packages those kernels may need, the running kernel's included), C(dkms) (what
+      C(dkms status) says - module, version, kernel, arch, state - read from C(/var/lib/dkms) as dkms decides it), C(dkms_logs) (path -> text of the
       C(make.log) of each DKMS build that did not finish; a successful build removes it).
   returned: when O(kernels) is set
   type: dict
@@ -231,7 +231,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.apt_sources import is_debian_source, missing
-from ansible_collections.passthrough.nvidia.plugins.module_utils.kernels import header_packages, parse_dkms_status, read_kernels
+from ansible_collections.passthrough.nvidia.plugins.module_utils.kernels import header_packages, read_dkms_tree, read_kernels
 from ansible_collections.passthrough.nvidia.plugins.module_utils.guest_state import (
     APT_LISTS,
     APT_UPDATE_SUCCESS_STAMP,
@@ -399,11 +399,7 @@ def main():
         # Every candidate (the running kernel's too): the caller, which knows whether the guest is a
         # container, decides which of them it needs.
         kernels["header_packages"] = header_packages(installed, kernels["running"], kernels["next_boot"])
-        dkms = module.get_bin_path("dkms")
-        kernels["dkms"], kernels["dkms_rc"] = [], None
-        if dkms:
-            rc, out, err = module.run_command([dkms, "status"], environ_update={"LC_ALL": "C"})
-            kernels["dkms"], kernels["dkms_rc"] = parse_dkms_status(out), rc
+        kernels["dkms"] = read_dkms_tree()
         result["kernels"] = kernels
         p["apt_policy"] = list(p["apt_policy"]) + [n for n in kernels["header_packages"] if n not in p["apt_policy"]]
 

@@ -133,38 +133,53 @@ def test_grub_next_boot_cannot_tell(cfg, why):
     assert why in how
 
 
-def test_dkms_status_of_dkms_3():
-    """dkms 3.2 (NVIDIA's newer dkms on Debian 12, Debian 13's own), the module built for two kernels."""
-    found = K.parse_dkms_status(fixture("dkms-status.dkms3"))
+def dkms_tree(root, installed=(), built=(), added=()):
+    """A DKMS tree as dkms 3 leaves it: <module>/<version>/source, <module>/<version>/<kernel>/<arch>/
+    module/<name>.ko for a build, and <module>/kernel-<kernel>-<arch> linking to
+    <version>/<kernel>/<arch> for an installed one (dkms's own _is_module_installed test)."""
+    for module, version, kernel in list(installed) + list(built):
+        d = root / module / version / kernel / "x86_64" / "module"
+        d.mkdir(parents=True)
+        (d / (module + ".ko")).write_text("ko")
+    for module, version, kernel in installed:
+        os.symlink("%s/%s/x86_64" % (version, kernel), str(root / module / ("kernel-%s-x86_64" % kernel)))
+    for module, version in added:
+        (root / module / version / "source").mkdir(parents=True)
+    return str(root)
+
+
+def test_read_dkms_tree_says_what_dkms_status_says(tmp_path):
+    tree = dkms_tree(tmp_path, installed=[("nvidia", "595.45.04", "6.1.0-50-amd64"),
+                                          ("nvidia", "595.45.04", "6.1.0-50-cloud-amd64")],
+                     built=[("nvidia", "595.45.04", "6.12.117+deb13-amd64")], added=[("other", "1.0")])
+    found = K.read_dkms_tree(tree)
     assert {"module": "nvidia", "version": "595.45.04", "kernel": "6.1.0-50-amd64", "arch": "x86_64",
             "state": "installed"} in found
+    assert {"module": "nvidia", "version": "595.45.04", "kernel": "6.12.117+deb13-amd64", "arch": "x86_64",
+            "state": "built"} in found
+    assert {"module": "other", "version": "1.0", "kernel": None, "arch": None, "state": "added"} in found
     assert K.module_kernels(found, "595.45.04") == ["6.1.0-50-amd64", "6.1.0-50-cloud-amd64"]
     assert K.module_kernels(found, "580.105.08") == []
 
 
-@pytest.mark.parametrize("line, entry", [
-    ("nvidia, 535.216.01, 6.1.0-26-amd64, x86_64: installed",
-     {"module": "nvidia", "version": "535.216.01", "kernel": "6.1.0-26-amd64", "arch": "x86_64", "state": "installed"}),
-    ("nvidia-current/535.247.01, 6.1.0-37-amd64, x86_64: installed (original_module exists)",
-     {"module": "nvidia-current", "version": "535.247.01", "kernel": "6.1.0-37-amd64", "arch": "x86_64",
-      "state": "installed"}),
-    ("nvidia/580.105.08: added",
-     {"module": "nvidia", "version": "580.105.08", "kernel": None, "arch": None, "state": "added"}),
-    ("nvidia/580.105.08, 6.1.0-50-amd64, x86_64: built",
-     {"module": "nvidia", "version": "580.105.08", "kernel": "6.1.0-50-amd64", "arch": "x86_64", "state": "built"}),
-])
-def test_dkms_status_lines(line, entry):
-    assert K.parse_dkms_status(line) == [entry]
+def test_read_dkms_tree_a_link_to_another_version_installs_that_one_only(tmp_path):
+    """After an upgrade whose build failed, kernel-<k> still points at the old version."""
+    tree = dkms_tree(tmp_path, installed=[("nvidia", "580.105.08", "6.1.0-50-amd64")],
+                     built=[("nvidia", "595.45.04", "6.1.0-50-amd64")])
+    found = K.read_dkms_tree(tree)
+    assert K.module_kernels(found, "580.105.08") == ["6.1.0-50-amd64"]
+    assert K.module_kernels(found, "595.45.04") == []
 
 
-def test_dkms_status_warnings_are_not_modules():
-    text = "Warning: The kernel headers for 6.1.0-47-amd64 are missing.\nnvidia/580.105.08, 6.1.0-50-amd64, x86_64: installed\n"
-    assert [e["kernel"] for e in K.parse_dkms_status(text)] == ["6.1.0-50-amd64"]
+def test_read_dkms_tree_without_dkms(tmp_path):
+    assert K.read_dkms_tree(str(tmp_path / "none")) == []
 
 
 def test_module_kernels_by_module_name():
-    found = K.parse_dkms_status("nvidia/580.105.08, 6.1.0-50-amd64, x86_64: installed\n"
-                                "other/580.105.08, 6.1.0-47-amd64, x86_64: installed\n")
+    found = [{"module": "nvidia", "version": "580.105.08", "kernel": "6.1.0-50-amd64", "arch": "x86_64",
+              "state": "installed"},
+             {"module": "other", "version": "580.105.08", "kernel": "6.1.0-47-amd64", "arch": "x86_64",
+              "state": "installed"}]
     assert K.module_kernels(found, "580.105.08", module="nvidia") == ["6.1.0-50-amd64"]
     assert K.module_kernels(found, "580.105.08") == ["6.1.0-47-amd64", "6.1.0-50-amd64"]
 
