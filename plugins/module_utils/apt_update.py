@@ -111,12 +111,18 @@ def tail(text, lines=6, width=1500):
     return " | ".join(kept)[-width:]
 
 
+def _short(line, width=240):
+    """One apt message without the checksum lists it may carry."""
+    line = re.split(r"\s+Hashes of expected file:", line)[0]
+    return line if len(line) <= width else line[:width - 3] + "..."
+
+
 def message(c, repository_url, rc, output, key_url="", published=None, pinned=""):
     """What the role says about a failed refresh (``c``: classify's answer). ``published``: the
     primary fingerprints of the key now at ``key_url`` (None: not fetched), to tell a key rotation
     from a repository signed by somebody else."""
     kind = c["kind"]
-    said = "; ".join(c["ours"] or c["others"]) or tail(output)
+    said = "; ".join(_short(ln) for ln in (c["ours"] or c["others"])[:3]) or tail(output)
     head = "apt could not use NVIDIA's repository %s (apt-get update exit code %s): %s." % (repository_url, rc, said)
     if kind == "lock":
         return ("apt's package lists are locked%s and were not released within the lock timeout (unattended-upgrades "

@@ -101,3 +101,29 @@ def test_the_failure_threshold_lets_a_rollout_go_on(tmp_path):
     rc, batches, _m = run(tmp_path, {"passthrough_serial": 2, "fail_hosts": ["g1"],
                                      "passthrough_max_fail_percentage": 49})
     assert len(batches) == 1
+
+
+def test_a_failed_command_keeps_its_exit_code_and_stderr_for_the_report(tmp_path):
+    """site.yml's own rescue task, after a command that fails the way update-grub or dkms do: the
+    failure the report shows says more than Ansible's "non-zero return code"."""
+    with open(SITE) as f:
+        block = [t for t in yaml.safe_load(f)[0]["tasks"] if "rescue" in t][0]
+    keep = [t for t in block["rescue"] if "passthrough_failure" in t.get("ansible.builtin.set_fact", {})]
+    assert len(keep) == 1, "site.yml's rescue no longer keeps passthrough_failure"
+    play = [{"name": "rescue", "hosts": "g1", "gather_facts": False, "tasks": [
+        {"name": "fail", "block": [{"name": "A command that fails", "ansible.builtin.shell":
+                                    "echo first >&2; echo 'grub-probe: error: failed to get canonical path' >&2; exit 3"}],
+         "rescue": keep + [{"name": "show", "ansible.builtin.debug": {"var": "passthrough_failure"}}]}]}]
+    (tmp_path / "inv.yml").write_text(yaml.safe_dump({"all": {"hosts": {"g1": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    (tmp_path / "play.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
+    res = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
+                          str(tmp_path / "inv.yml"), str(tmp_path / "play.yml")],
+                         capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
+    out = json.loads(res.stdout)
+    shown = [h for t in out["plays"][0]["tasks"] if t["task"]["name"] == "show" for h in t["hosts"].values()][0]
+    failure = shown["passthrough_failure"]
+    assert failure["task"] == "A command that fails"
+    assert failure["msg"] == ("non-zero return code (exit code 3: first | grub-probe: error: failed to get canonical path)")

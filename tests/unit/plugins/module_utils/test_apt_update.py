@@ -161,3 +161,18 @@ def test_credentials_in_a_url_do_not_hide_that_it_is_ours():
     assert A.concerns("W: Failed to fetch https://mirror.example/cuda/InRelease  Could not connect",
                       "https://user:secret@mirror.example/cuda/")
     assert not A.concerns("W: Failed to fetch https://other.example/cuda/InRelease", "https://mirror.example/cuda/")
+
+
+def test_the_restore_map_of_a_state_call():
+    """apt_restore_map: what guest_facts read becomes apt_update's restore, a missing file a removal;
+    a path the state call did not read is an error, not a silent deletion."""
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.passthrough.nvidia.plugins.filter.nvidia import apt_restore_map
+    state = {"contents": {"/etc/apt/keyrings/nvidia-cuda.asc": {"exists": True, "b64": "a2V5"},
+                          "/etc/apt/sources.list.d/nvidia-cuda.sources": {"exists": False, "b64": None}},
+             "files": {"/etc/apt/keyrings/nvidia-cuda.asc": {"exists": True, "mode": "0640"}}}
+    assert apt_restore_map(state, ["/etc/apt/keyrings/nvidia-cuda.asc", "/etc/apt/sources.list.d/nvidia-cuda.sources"]) == {
+        "/etc/apt/keyrings/nvidia-cuda.asc": {"b64": "a2V5", "mode": "0640"},
+        "/etc/apt/sources.list.d/nvidia-cuda.sources": None}
+    with pytest.raises(AnsibleFilterError, match="did not read /etc/apt/preferences.d/x"):
+        apt_restore_map(state, ["/etc/apt/preferences.d/x"])
