@@ -60,6 +60,16 @@ def problem_lines(text):
     return out
 
 
+# apt's W: lines that say something failed; the others are notes (credentials over plain http, a
+# target configured twice, ...) that do not stop apt from using the repository.
+FAILED_WARNING = re.compile(r"^W: (Failed to fetch|GPG error|The repository .* (is not signed|does not have a Release file)|"
+                            r"An error occurred during the signature verification|Some index files failed)")
+
+
+def is_failure(line):
+    return line.startswith(("E:", "Err:")) or bool(FAILED_WARNING.match(line))
+
+
 def concerns(line, repository_url):
     """Whether an apt message line is about ``repository_url`` (a flat repository: its Release,
     InRelease and Packages files are right under it)."""
@@ -73,7 +83,7 @@ def classify(rc, output, repository_url=""):
     """{"kind", "ours" (lines about the repository), "others" (lines about other sources), "lock_holder",
     "key_id", "urls" (other failing sources)} for one ``apt-get update`` (``output``: stdout and
     stderr together)."""
-    lines = problem_lines(output)
+    lines = [ln for ln in problem_lines(output) if is_failure(ln)]
     # "W: Some index files failed to download" and friends name no source.
     sourced = [ln for ln in lines if URL.search(ln)]
     ours = [ln for ln in sourced if concerns(ln, repository_url)]

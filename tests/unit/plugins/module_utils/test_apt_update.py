@@ -176,3 +176,16 @@ def test_the_restore_map_of_a_state_call():
         "/etc/apt/sources.list.d/nvidia-cuda.sources": None}
     with pytest.raises(AnsibleFilterError, match="did not read /etc/apt/preferences.d/x"):
         apt_restore_map(state, ["/etc/apt/preferences.d/x"])
+
+
+def test_notes_about_a_source_are_no_failure():
+    """apt's warning about credentials over plain http (a mirror reached with user:password, as the
+    default scenario's third guest is) is a note: apt used the repository."""
+    out = ("Get:1 http://127.0.0.1:8808/compute/cuda/repos/debian12/x86_64  InRelease [1164 B]\n"
+           "W: http://127.0.0.1:8808/compute/cuda/repos/debian12/x86_64/InRelease: /etc/apt/auth.conf.d/nvidia-cuda.conf: "
+           "Credentials for 127.0.0.1:8808/compute/cuda/repos/debian12/x86_64/ match, but the protocol is not encrypted. "
+           "Annotate with http:// to use.\n"
+           "W: Target Packages (main/binary-amd64/Packages) is configured multiple times in /etc/apt/sources.list:1 and "
+           "/etc/apt/sources.list.d/x.list:1\n")
+    c = A.classify(0, out, "http://127.0.0.1:8808/compute/cuda/repos/debian12/x86_64/")
+    assert c["kind"] == "ok" and c["ours"] == [] and c["others"] == []
