@@ -93,6 +93,11 @@ UNIT
 ln -sf /etc/systemd/system/boot-log.service "$root/etc/systemd/system/multi-user.target.wants/boot-log.service"
 : >"$root/etc/machine-id"
 
+# The initramfs as Debian's installer makes it with its "targeted" driver policy (the installer
+# writes this very file): only the modules this machine needs. The installer's other choice,
+# "generic" (MODULES=most), takes 8 minutes per update-initramfs under software emulation.
+mkdir -p "$root/etc/initramfs-tools/conf.d"
+printf 'MODULES=dep\n' >"$root/etc/initramfs-tools/conf.d/driver-policy"
 # GRUB: the defaults file a real install has, with a serial console and a short menu.
 cp "$root/usr/share/grub/default/grub" "$root/etc/default/grub"
 sed -i 's/^GRUB_TIMEOUT=.*/GRUB_TIMEOUT=1/; s/^GRUB_CMDLINE_LINUX_DEFAULT=.*/GRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0,115200"/' "$root/etc/default/grub"
