@@ -18,11 +18,28 @@ __metaclass__ = type
 import difflib
 import re
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils.driver_plan import (
+    BRANCH_RE,
+    DRIVER_VERSION_RE,
+    TOOLKIT_VERSION_RE,
+)
 from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline import GrubCmdlineError, validate_argument
 
-BRANCH = re.compile(r"^(auto|[0-9]{3,4}|[0-9]{3,4}\.[0-9]{1,3}(\.[0-9]{1,3})?)$")
-MIN_VERSION = re.compile(r"^([0-9]{3,4}(\.[0-9]{1,3}){0,2})?$")
-TOOLKIT = re.compile(r"^(auto|[0-9]{2}\.[0-9]{1,2})$")
+
+class _OneOf(object):
+    """A pattern that matches what any of ``patterns`` matches, or one of ``words``."""
+
+    def __init__(self, words, *patterns):
+        self.words, self.patterns = words, patterns
+
+    def match(self, text):
+        return text in self.words or any(p.match(text) for p in self.patterns)
+
+
+# What the driver plan takes (driver_plan's own patterns: one definition of a branch and a version).
+BRANCH = _OneOf(("auto",), BRANCH_RE, DRIVER_VERSION_RE)
+MIN_VERSION = _OneOf(("",), BRANCH_RE, DRIVER_VERSION_RE)
+TOOLKIT = _OneOf(("auto",), TOOLKIT_VERSION_RE)
 FINGERPRINT = re.compile(r"^([0-9A-F]{40}|[0-9A-F]{64})$")
 URL = re.compile(r"^https?://[^/@\s]+(@[^/\s]+)?(/|$)")
 CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
@@ -149,7 +166,7 @@ CHECKS = {
     "cuda_repo_retry_delay": _not_negative,
     "nvidia_driver_branch": _pattern(BRANCH, 'auto, a driver branch ("580") or a driver version ("580.105.08"), quoted'),
     "nvidia_driver_min_version": _pattern(MIN_VERSION, 'empty, a branch ("570") or a driver version ("570.86.15"), quoted'),
-    "nvidia_driver_toolkit_version": _pattern(re.compile(r"^(|auto|[0-9]{2}\.[0-9]{1,2})$"),
+    "nvidia_driver_toolkit_version": _pattern(_OneOf(("", "auto"), TOOLKIT_VERSION_RE),
                                               'empty, auto or a CUDA version MAJOR.MINOR ("13.5"), quoted'),
     "nvidia_driver_kernel_args": _kernel_args,
     "nvidia_driver_kernel_args_remove": _kernel_args,

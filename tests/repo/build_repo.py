@@ -700,6 +700,16 @@ def main(out):
         f.write(recipe.hexdigest())
 
 
+def resign(out, repo, name, uid):
+    """Signs the repository's Release again with another key (kept as <out>/keys/<name>)."""
+    home, fpr = ensure_key(os.path.join(out, "keys"), name, uid)
+    gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+           "--local-user", fpr]
+    run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
+    run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+    return home, fpr
+
+
 def variant(kind, out, dest):
     main(out)
     shutil.rmtree(dest, ignore_errors=True)
@@ -727,21 +737,11 @@ def variant(kind, out, dest):
         elif kind == "rotated":
             # NVIDIA rotated its key (as in 2022): the repository is signed by a new key, and the
             # key file published beside it is that new key.
-            home, fpr = ensure_key(os.path.join(out, "keys"), "rotated",
-                                   "passthrough.nvidia TEST rotated NVIDIA key <rotated@localhost>")
-            gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback",
-                   "--passphrase", "", "--local-user", fpr]
-            run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
-            run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+            home, fpr = resign(out, repo, "rotated", "passthrough.nvidia TEST rotated NVIDIA key <rotated@localhost>")
             with open(os.path.join(repo, DISTS[dist_dir][0]), "wb") as f:
                 f.write(run(["gpg", "--homedir", home, "--batch", "--armor", "--export", fpr], capture_output=True).stdout)
         elif kind == "wrong-key":
-            home, fpr = ensure_key(os.path.join(out, "keys"), "rogue",
-                                   "passthrough.nvidia TEST rogue key <rogue@localhost>")
-            gpg = ["gpg", "--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback",
-                   "--passphrase", "", "--local-user", fpr]
-            run(gpg + ["--clearsign", "-o", "InRelease", "Release"], cwd=repo)
-            run(gpg + ["-abs", "-o", "Release.gpg", "Release"], cwd=repo)
+            resign(out, repo, "rogue", "passthrough.nvidia TEST rogue key <rogue@localhost>")
         else:
             sys.exit("build_repo: unknown variant %r (tampered, wrong-key, rotated)" % kind)
     stop_agents()
