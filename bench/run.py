@@ -36,7 +36,7 @@ FLEET = 8
 IMAGE = "localhost/passthrough-debian:12"
 SSH_PORT = int(os.environ.get("BENCH_SSH_PORT", "2300"))
 BASELINE = os.path.join(ROOT, "bench", "baseline.json")
-APT_ACTIONS = {"apt", "package_facts", "dpkg_selections"}
+APT_ACTIONS = {"apt", "apt_update", "package_facts", "dpkg_selections"}
 
 
 def sh(cmd, **kw):
@@ -246,8 +246,10 @@ def write_results_md(measured, path=os.path.join(ROOT, "bench", "results.md")):
 
 
 def apt_updates(records):
-    """apt tasks that refreshed the package lists (the recorded task names carry the role)."""
-    return [r for r in records if r["action"] == "apt" and r["status"] != "skipped" and r["cache_updated"]]
+    """apt tasks that refreshed the package lists (apt with update_cache, or passthrough.nvidia's
+    apt_update; the recorded task names carry the role)."""
+    return [r for r in records
+            if r["action"] in ("apt", "apt_update") and r["status"] != "skipped" and r["cache_updated"]]
 
 
 def reboots_decided(records):

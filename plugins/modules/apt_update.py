@@ -91,6 +91,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+cache_updated:
+  description: Whether apt's package lists were refreshed (as M(ansible.builtin.apt) says it); false in check mode
+    and when the refresh failed.
+  returned: always
+  type: bool
 kind:
   description: What happened - C(ok), C(other_source) (another source failed; NVIDIA's was read), C(lock),
     C(key_unknown), C(bad_signature), C(hash_mismatch), C(unreachable), C(failed).
@@ -205,7 +210,8 @@ def main():
     for path, entry in (p["restore"] or {}).items():
         if not os.path.isabs(path) or (entry is not None and not (isinstance(entry, dict) and "b64" in entry)):
             module.fail_json(msg="restore: %r must map an absolute path to {b64, mode} or null" % path)
-    result = dict(changed=True, kind="ok", rc=0, stderr_tail="", others=[], urls=[], restored=[], tries=0)
+    result = dict(changed=True, cache_updated=False, kind="ok", rc=0, stderr_tail="", others=[], urls=[], restored=[],
+                  tries=0)
     if module.check_mode:
         module.exit_json(**result)
 
@@ -225,7 +231,8 @@ def main():
             time.sleep(p["retry_delay"])
             continue
         break
-    result.update(kind=c["kind"], rc=rc, stderr_tail=A.tail(output), others=c["others"], urls=c["urls"])
+    result.update(kind=c["kind"], rc=rc, stderr_tail=A.tail(output), others=c["others"], urls=c["urls"],
+                  cache_updated=c["kind"] in ("ok", "other_source"))
     if c["kind"] == "ok":
         module.exit_json(**result)
     if c["kind"] == "other_source":

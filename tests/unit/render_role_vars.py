@@ -3,8 +3,9 @@
 and with this collection's filters found by FQCN. Run as a program (a fresh process: Ansible's
 collection finder must be installed before anything imports ansible_collections, which pytest's
 other tests have done). Reads JSON from stdin: {"role": NAME, "vars": {...} (data),
-"templates": {...} (more variables, templated as a task's vars are), "exprs": [...]}; writes the
-rendered expressions as a JSON list."""
+"templates": {...} (more variables, templated as a task's vars are), "set_facts_of": [...] (task
+files of the role whose set_fact tasks run first, in order, as a play runs them: the facts they
+keep), "exprs": [...]}; writes the rendered expressions as a JSON list."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -31,6 +32,11 @@ def main():
     variables.update(req.get("vars") or {})
     variables.update(dict((k, trust_as_template(v)) for k, v in (req.get("templates") or {}).items()))
     templar = Templar(loader=loader, variables=variables)
+    for rel in req.get("set_facts_of") or []:
+        for task in loader.load_from_file(os.path.join(role, rel), trusted_as_template=True) or []:
+            for key, value in (task.get("ansible.builtin.set_fact") or {}).items():
+                variables[key] = templar.template(value)
+                templar = Templar(loader=loader, variables=variables)
     json.dump([templar.template(trust_as_template(e)) for e in req["exprs"]], sys.stdout)
 
 

@@ -44,3 +44,12 @@ def test_reboots_are_counted_from_the_drivers_result():
     records = [{"task": "anything", "reboot_required": None}, {"task": "Hand over the result", "reboot_required": True},
                {"task": "x", "reboot_required": False}]
     assert BENCH.reboots_decided(records) == 1
+
+
+def test_package_list_refreshes_count_apt_update_and_apt_with_update_cache():
+    records = [{"action": "apt_update", "status": "changed", "cache_updated": True},
+               {"action": "apt", "status": "ok", "cache_updated": True},
+               {"action": "apt", "status": "changed", "cache_updated": False},
+               {"action": "apt_update", "status": "skipped", "cache_updated": False},
+               {"action": "command", "status": "changed", "cache_updated": True}]
+    assert BENCH.apt_updates(records) == records[:2]

@@ -45,7 +45,8 @@ def render(exprs, args, running, dropin=None, remove=(), templates=None, **extra
                      __nvidia_driver_state={"contents": contents},
                      ansible_facts={"packages": {}, "kernel": "6.1.0-41-amd64", "service_mgr": "systemd",
                                     "distribution_release": "bookworm"}, **extra)
-    req = {"role": "nvidia_driver", "vars": variables, "templates": templates or {}, "exprs": exprs}
+    req = {"role": "nvidia_driver", "vars": variables, "templates": templates or {}, "exprs": exprs,
+           "set_facts_of": ["tasks/state.yml"]}
     out = subprocess.run([sys.executable, os.path.join(HERE, "render_role_vars.py")], input=json.dumps(req),
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
