@@ -30,7 +30,7 @@ def render():
            "What each class means when it leads the failure message:", ""]
     for cls in ORDER:
         out.append("- **%s**: %s." % (cls, cat.CLASS_VERDICT[cls]))
-    out.append("")
+    out += ["", "What the catalog does not know: %s" % cat.UNKNOWN_RULE, ""]
     for cls in ORDER:
         sigs = [s for s in cat.SIGNATURES if s["class"] == cls]
         if not sigs:
@@ -54,7 +54,9 @@ def render():
             "On a MIG GPU the Xid line also names the GPU instance and compute instance "
             "(`NVRM: Xid (PCI:0000:01:00 GPU-I:05 GPU-CI:00): 48, ...`); the finding keeps them as "
             "`mig_gpu_instance` and `mig_compute_instance`.", "",
-            "Xid 154 takes its severity from the recovery action the driver names: %s." % actions, "",
+            "Xid 154 takes its severity from the recovery action the driver names: %s; an action not listed "
+            "here, or one the scanner cannot read, is an error (the GPU stays out of service until it is "
+            "reset)." % actions, "",
             "Xids %s are marked `caused_by` the root cause on the same GPU when there is one; NVLink Xids "
             "%d-%d whose message says `Nonfatal` are warnings." % (
                 ", ".join(str(x) for x in sorted(cat.XID_CONSEQUENCES)), min(cat.XID_NONFATAL),

@@ -4,11 +4,12 @@
 """Scanning core of dmesg_check: find the catalog's signatures in a kernel
 log, attribute them to GPUs by PCI address, and put the root cause first.
 
-One pass: every pattern of the catalog (plus the few structural ones: PCI
-enumeration, boot markers) is compiled into a single alternation that is run
-over the whole text with ``finditer``; only the lines it hits are looked at
-again, with the individual patterns, to classify them. Lines that match
-nothing cost one regular-expression scan in C.
+Candidate lines first: each of the catalog's few KEYWORDS is looked for with
+``str.find`` over the whole text (a C search that skips ahead, far faster than a
+regular expression over every character); only the lines that hold one are
+matched against the catalog's single alternation and then classified. Site
+signatures may match any line: with them, the alternation itself runs over the
+whole text.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +18,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_support
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import (
     CLASS_VERDICT,
     CLASS_RANK,
@@ -28,6 +30,7 @@ from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog i
     XID_SIGNATURE,
     UNKNOWN_XID,
     XID154_ACTIONS,
+    XID154_UNKNOWN_ACTION,
     XID_CONSEQUENCES,
     XID_NONFATAL,
     XID_UNCORRECTABLE_MEMORY,
@@ -70,7 +73,13 @@ _UNKNOWN_PREFIX = re.compile(r"\bkernel: |(?<=[\s\]:])(?=NVRM: |nouveau [0-9a-fA
 _BOOT_MARKER = re.compile(r"Linux version \d|-- Boot [0-9a-f]+ --|-- Reboot --")
 
 # PCI enumeration: "pci 0000:01:00.0: [10de:1e04] type 00 class 0x030000"
-_ENUM = r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[(?P<vendor>[0-9a-fA-F]{4}):[0-9a-fA-F]{4}\]"
+_ENUM = (r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[(?P<vendor>[0-9a-fA-F]{4}):"
+         r"(?P<device>[0-9a-fA-F]{4})\]")
+# The PCI ID an NVRM message gives ("NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:2b85)").
+_PCI_ID = re.compile(r"\(PCI ID: (?P<id>10[dD][eE]:[0-9a-fA-F]{4})\)")
+# Unicode format and control characters never reach a summary (a guest's log is untrusted).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+MESSAGE_CHARS = 200
 _NV_DEV = (r"(?:(?:nvidia|nouveau|NVRM: GPU) |nvidia: probe of )"
            r"(?P<npci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])")
 # The PCI topology: "pci 0000:00:01.0: PCI bridge to [bus 01]" / "pcieport ...: PCI bridge to
@@ -92,6 +101,48 @@ _PCI_ANY = re.compile(
 # The class order used to choose the root cause among several.
 _CLASS_RANK = dict((c, i) for i, c in enumerate(CLASS_RANK))
 _SEV_RANK = dict((s, i) for i, s in enumerate(SEVERITIES))
+
+
+def _fill(template, values):
+    """``template`` with each ``{name}`` of ``values`` replaced (no other formatting)."""
+    for name, value in values.items():
+        template = template.replace("{%s}" % name, value)
+    return template
+
+
+def _printable(msg):
+    """A log line as a summary may quote it: no control or Unicode format characters, cut."""
+    text = _UNPRINTABLE.sub("", msg).strip()
+    return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 3] + "..."
+
+
+def _last_boot_start(text):
+    """Where the last boot of a saved log begins (the line of its last boot marker), or 0."""
+    best = -1
+    for literal in ("Linux version ", "-- Boot ", "-- Reboot --"):
+        pos = text.rfind(literal)
+        while pos > best:
+            tail = text[pos:pos + 60]
+            if _BOOT_MARKER.match(tail):
+                best = pos
+                break
+            pos = text.rfind(literal, 0, pos)
+    return text.rfind("\n", 0, best) + 1 if best >= 0 else 0
+
+
+def _keyword_line_starts(text, keywords):
+    """The start offsets, sorted, of the lines of ``text`` that contain one of ``keywords``."""
+    starts = set()
+    find, rfind, add = text.find, text.rfind, starts.add
+    for word in keywords:
+        pos = find(word)
+        while pos >= 0:
+            add(rfind("\n", 0, pos) + 1)
+            end = find("\n", pos)
+            if end < 0:
+                break
+            pos = find(word, end)
+    return sorted(starts)
 
 
 class CatalogError(Exception):
@@ -179,7 +230,8 @@ class Scanner(object):
         self._any = re.compile(joined)
         # Site signatures may match lines without any of the keywords: then every line
         # goes through the full alternation.
-        self._prefilter = self._any if extra else re.compile("|".join(re.escape(k) for k in KEYWORDS))
+        self._prefilter = self._any
+        self._keywords = None if extra else KEYWORDS
 
     # ------------------------------------------------------------------
     def scan(self, text, current_boot_only=True):
@@ -187,32 +239,32 @@ class Scanner(object):
         if "#012" in text:
             text = text.replace("#012", "\n")
         if current_boot_only:
-            last = None
-            for last in _BOOT_MARKER.finditer(text):
-                pass
-            if last is not None:
-                text = text[text.rfind("\n", 0, last.start()) + 1:]
+            text = text[_last_boot_start(text):]
         lines_scanned = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
 
-        # One pass: the keyword prefilter (literal alternatives, which the regular
-        # expression engine skips through quickly) finds candidate lines; only those
-        # are matched against the catalog's alternation, then classified.
+        # Candidate lines: with the built-in catalog, the lines holding a keyword (one
+        # str.find pass per keyword); with site signatures, every line the alternation hits.
+        if self._keywords is not None:
+            starts = _keyword_line_starts(text, self._keywords)
+        else:
+            starts, last_start = [], -1
+            for m in self._prefilter.finditer(text):
+                pos = m.start()
+                if pos < last_start:
+                    continue
+                start = text.rfind("\n", 0, pos) + 1
+                end = text.find("\n", pos)
+                last_start = len(text) + 1 if end < 0 else end + 1
+                starts.append(start)
         hits = []          # (line number, raw line)
-        line_no, counted_to, last_start = 0, 0, -1
-        prefilter = self._prefilter
-        for m in prefilter.finditer(text):
-            pos = m.start()
-            if pos < last_start:
-                continue
-            start = text.rfind("\n", 0, pos) + 1
-            end = text.find("\n", pos)
+        line_no, counted_to = 0, 0
+        for start in starts:
+            end = text.find("\n", start)
             if end < 0:
                 end = len(text)
-            last_start = end + 1
-            raw = text[start:end]
             line_no += text.count("\n", counted_to, start)
             counted_to = start
-            hits.append((line_no, raw))
+            hits.append((line_no, text[start:end]))
         return self._classify(hits), lines_scanned
 
     # ------------------------------------------------------------------
@@ -250,7 +302,8 @@ class Scanner(object):
         m = self._enum.search(msg)
         if m:
             key, full = normalise_pci(m.group("epci"))
-            enum = (key, full, m.group("vendor").lower() == "10de")
+            enum = (key, full, m.group("vendor").lower() == "10de", "%s:%s" % (m.group("vendor").lower(),
+                                                                              m.group("device").lower()))
         m = self._nvdev.search(msg)
         if m:
             nvdev = normalise_pci(m.group("npci"))
@@ -288,6 +341,7 @@ class Scanner(object):
         nvidia_devices = {}   # key -> full address
         events = []           # [line_no, sig, xid, pci_key, raw, ts, groups, msg]
         nvrm_pci = {}         # line number -> PCI key of an NVRM line that names one
+        device_ids = {}       # PCI key -> "10de:xxxx" (enumeration, or an NVRM line's PCI ID)
         cache = {}
         bridges = []          # (port key, port full, first bus, last bus)
         assigned = {}         # (full address, BAR) -> last line where the kernel assigned it
@@ -311,8 +365,13 @@ class Scanner(object):
                 nvidia_devices[enum[0]] = enum[1]
             if nvdev:
                 nvidia_devices.setdefault(nvdev[0], nvdev[1])
+            if enum and enum[2]:
+                device_ids.setdefault(enum[0], enum[3])
             if line_key and msg.startswith("NVRM:"):
                 nvrm_pci[line_no] = line_key
+                pid = _PCI_ID.search(msg)
+                if pid:
+                    device_ids[line_key] = pid.group("id").lower()
                 # The device an NVRM line names is NVIDIA's (a log cut by `grep -i nvidia` has
                 # no enumeration lines to learn it from).
                 nvidia_devices.setdefault(line_key, line_key)
@@ -323,11 +382,13 @@ class Scanner(object):
         # address takes the one of the NVRM line just before or after it.
         for ev in events:
             if ev[3] is None and ev[7].startswith("NVRM:"):
-                ev[3] = nvrm_pci.get(ev[0] - 1) or nvrm_pci.get(ev[0] + 1)
+                ev[3] = next((nvrm_pci[n] for n in range(ev[0] - 1, ev[0] - 5, -1) if n in nvrm_pci),
+                             nvrm_pci.get(ev[0] + 1))
         # A BAR that the kernel assigned later in the boot did not fail.
         events = [ev for ev in events if not (
             ev[1] is not None and ev[1]["id"] == "bar_unassigned" and ev[6].get("pci") and ev[6].get("bar")
             and assigned.get((ev[6]["pci"].lower(), ev[6]["bar"]), -1) > ev[0])]
+        self._device_ids = device_ids
         return self._group(events, nvidia_devices, self._ports_above(bridges, nvidia_devices))
 
     @staticmethod
@@ -367,13 +428,20 @@ class Scanner(object):
             if sig is None:
                 gid = ("xid", key, xid, grp.get("gi"), grp.get("ci"), grp.get("action"), grp.get("nonfatal"))
             else:
-                gid = (sig["id"], key, None)
+                gid = (sig["id"], key, tuple(grp.get(v) for v in sig.get("vary") or ()))
             g = groups.get(gid)
             if g is None:
                 g = groups[gid] = {"sig": sig, "xid": xid, "key": key, "lines": [], "count": 0,
-                                   "first_line": line_no, "first_seen": ts, "groups": grp,
-                                   "reported_by": reported_by}
+                                   "first_line": line_no, "first_seen": ts, "groups": dict(grp),
+                                   "reported_by": reported_by, "message": msg, "severity": None}
                 order.append(gid)
+            if sig is not None and sig.get("severity_by"):
+                # The most severe line of the finding decides (an SXid's Fatal line beside its
+                # detail lines).
+                for group, values in sig["severity_by"].items():
+                    sev = values.get(grp.get(group) or "")
+                    if sev and (g["severity"] is None or _SEV_RANK[sev] < _SEV_RANK[g["severity"]]):
+                        g["severity"], g["groups"][group] = sev, grp.get(group)
             g["count"] += 1
             if len(g["lines"]) < MAX_LINES_KEPT:
                 g["lines"].append(raw)
@@ -385,15 +453,23 @@ class Scanner(object):
         pci = nvidia_devices.get(key, key) if key else None
         if pci and len(pci) == 10:
             pci = pci + ".0"
-        gpu = ("GPU %s" % pci) if pci else "The GPU"
         if g["sig"] is None:
-            f = self._xid_finding(g, gpu)
+            f = self._xid_finding(g, ("GPU %s" % pci) if pci else "The GPU")
         else:
             s = g["sig"]
+            device = s.get("device", "GPU")
+            values = dict(s.get("defaults") or {})
+            values.update((k, v) for k, v in g["groups"].items() if isinstance(v, str))
+            values["gpu"] = ("%s %s" % (device, pci)) if pci else "The %s" % device
+            values["message"] = _printable(g["message"])
             f = {
-                "id": s["id"], "class": s["class"], "severity": s["severity"], "role": s["role"],
-                "summary": s["summary"].replace("{gpu}", gpu), "remediation": s["remediation"],
+                "id": s["id"], "class": s["class"], "severity": g.get("severity") or s["severity"], "role": s["role"],
+                "summary": _fill(s["summary"], values), "remediation": _fill(s["remediation"], values),
             }
+            advice = self._advice(s.get("advice"), key, values)
+            if advice:
+                f["remediation"] = "%s %s" % (f["remediation"], advice)
+                f["advice"] = advice
             for field, (group, present, absent) in (s.get("fields") or {}).items():
                 f[field] = present if g["groups"].get(group) else absent
         if g.get("reported_by"):
@@ -405,6 +481,15 @@ class Scanner(object):
         if pci:
             f["pci_bus_id"] = pci
         return f
+
+    def _advice(self, kind, key, values):
+        """What nvidia_support.py says the GPU needs, for a signature with ``advice``."""
+        if kind == "gpu":
+            dev = (getattr(self, "_device_ids", None) or {}).get(key)
+            return nvidia_support.gpu_driver_advice(dev) if dev else ""
+        if kind == "legacy_branch" and values.get("legacy"):
+            return nvidia_support.legacy_branch_advice(values["legacy"])
+        return ""
 
     @staticmethod
     def _xid_finding(g, gpu):
@@ -423,8 +508,12 @@ class Scanner(object):
         if grp.get("nonfatal"):
             sev = "warning"
             summary += " (non-fatal)"
+        if xid == 154 and not grp.get("action"):
+            sev = "error"
+            action = ("The driver changed the GPU's recovery action; this collection could not read which: "
+                      "treat the GPU as needing a reset (`nvidia-smi -q` shows \"GPU Recovery Action\"). " + action)
         if xid == 154 and grp.get("action"):
-            sev, what = XID154_ACTIONS.get(grp["action"].lower(), ("warning", "follow the recovery action it names"))
+            sev, what = XID154_ACTIONS.get(grp["action"].lower(), XID154_UNKNOWN_ACTION)
             summary = "%s: the driver's recovery action is %s" % (where, grp["action"])
             action = "The driver says %s. %s" % (what, action) if sev != "info" else "Nothing to do."
             if sev == "info":

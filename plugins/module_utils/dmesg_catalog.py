@@ -24,11 +24,37 @@ Fields of a signature:
   meaning      what it means (guide)
   remediation  what to do
   example      a real log line (guide, tests), with its source
+  advice       (optional) what nvidia_support.py adds to the remediation for the GPU the
+               finding names: ``gpu`` (its generation's flavour and branch, from the PCI ID
+               the log gives) or ``legacy_branch`` (the branch the driver named)
+  device       (optional) what the address names when it is not a GPU (``NVSwitch``)
+  severity_by  (optional) {group: {value: severity}}: the severity follows what the line
+               says (an SXid's ``Fatal`` / ``Non-fatal``); the most severe line of a finding wins
+  vary         (optional) groups that keep findings apart on one device (an SXid's number)
+  defaults     (optional) {group: text} for a template group the matching line did not give
+
+Templates in summary and remediation: ``{gpu}`` and the named groups of the pattern that
+matched (``{legacy}``, ``{sxid}``); ``{message}`` is the line itself (unknown errors).
+
+The rule for what the catalog does not know: an NVRM line (or an NVIDIA module's line)
+that reports an error, a failure, a fatal condition, a time-out or an assertion and that no
+signature above it matches is the finding ``nvidia_unknown_error`` (class unknown, a
+warning: it counts, the guest is degraded until someone looks). An Xid the catalog does
+not list, an Xid 154 recovery action it does not know and an SXid of unknown fatality
+count likewise. Nothing NVIDIA's driver calls an error is dropped silently.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+# What the catalog does not know (the docstring above; docs/troubleshooting.md quotes it).
+UNKNOWN_RULE = ("An NVRM line (or an NVIDIA module's line) that reports an error, a failure, a fatal "
+                "condition, a time-out or an assertion and that no signature matches is the finding "
+                "`nvidia_unknown_error` (class unknown, a warning: the guest counts as degraded until someone "
+                "has looked). An Xid the catalog does not list, an Xid 154 recovery action it does not know "
+                "(or cannot read) and an SXid whose fatality the log does not state count likewise. Nothing "
+                "NVIDIA's driver calls an error is dropped silently.")
 
 CLASSES = ("hardware", "passthrough", "driver", "secure_boot", "application", "unknown", "info")
 SEVERITIES = ("error", "warning", "info")  # also the order findings are listed in
@@ -182,6 +208,32 @@ SIGNATURES = [
         "example": "nouveau 0000:01:00.0: gpio: GPU is missing power, check its power cables.  "
                    "Boot with nouveau.config=NvPowerChecks=0 to disable.",
     },
+    # NVSwitch errors (NVIDIA Fabric Manager user guide, "NVSwitch SXid Errors"; the driver prints
+    # "nvidia-nvswitchN: SXid (PCI:<switch>): <code>, Fatal|Non-fatal, <what>" and detail lines
+    # "<code>, Data {...}" / "<code>, Severity ..." (NVIDIA/nvtrust #124, leptonai/gpud #338)).
+    # Fatal SXids stall NVLink traffic through the switch until the switches and GPUs are reset;
+    # a code seen only on detail lines counts as a warning until its fatality is known.
+    {
+        "id": "nvswitch_sxid",
+        "class": "hardware",
+        "severity": "warning",
+        "role": "root",
+        "device": "NVSwitch",
+        "severity_by": {"kind": {"Fatal": "error", "Non-fatal": "warning"}},
+        "vary": ["sxid"],
+        "patterns": [r"nvidia-nvswitch\d*: SXid \(PCI:" + _PCI + r"\): (?P<sxid>\d+), (?P<kind>Fatal|Non-fatal)\b",
+                     r"nvidia-nvswitch\d*: SXid \(PCI:" + _PCI + r"\): (?P<sxid>\d+),"],
+        "defaults": {"kind": "fatality not stated"},
+        "summary": "{gpu} reported SXid {sxid} ({kind})",
+        "meaning": "An NVSwitch (the NVLink switch of HGX/DGX systems) reported an error. A fatal SXid "
+                   "stalls NVLink traffic through the switch: the GPUs' jobs abort (Xid 45) until the "
+                   "switches and GPUs are reset; a non-fatal one is logged and corrected.",
+        "remediation": "Look the SXid up in NVIDIA's Fabric Manager guide (\"NVSwitch SXid Errors\"). For a "
+                       "fatal one: stop the GPU jobs, reset the NVSwitches and GPUs (restart the system or "
+                       "the fabric partition), and have the board or trunk checked if it recurs.",
+        "example": "nvidia-nvswitch3: SXid (PCI:0000:04:00.0): 22013, Non-fatal, Link 44 Minion Link "
+                   "DLREQ interrupt",
+    },
     # ------------------------------------------------------------- passthrough
     {
         "id": "gpu_not_reset",
@@ -261,12 +313,102 @@ SIGNATURES = [
         "example": "Lockdown: modprobe: unsigned module loading is restricted; see man kernel_lockdown.7",
     },
     # ------------------------------------------------------------------ driver
+    # The driver says why it will not take the GPU: these lead, and the probe failures and
+    # RmInitAdapter that follow on the same GPU are their consequences. Texts of nv.c
+    # (NVIDIA/open-gpu-kernel-modules, kernel-open/nvidia/nv.c, nv_pci_probe), quoted in public
+    # reports: tests/unit/fixtures/dmesg/SOURCES.md.
+    {
+        "id": "gpu_unsupported_by_release",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "advice": "gpu",
+        # "NVRM: installed in this system is not supported by the" / "NVRM: NVIDIA 570.86.15 driver
+        # release." (wrapped); "... not supported by the 367.57" (older drivers).
+        "patterns": [r"NVRM: .*is not supported by the(?: NVIDIA)? \d+\.\d+",
+                     r"NVRM: .*is not supported by the\s*$"],
+        "summary": "{gpu} is not supported by the installed NVIDIA driver release",
+        "meaning": "The driver release does not know this GPU: it is too old for it (Debian 12's own 535 "
+                   "driver on a Blackwell GPU) or the GPU is too old for it (a GPU whose last branch is a "
+                   "legacy one). The driver ignores the GPU; nvidia-smi finds no devices.",
+        "remediation": "Install a driver branch that supports this GPU: `nvidia_driver_branch: auto` "
+                       "chooses one from the GPU's PCI ID and NVIDIA's repository; remove Debian's own "
+                       "nvidia-driver packages if they are installed. Blacklisting nouveau or kernel "
+                       "arguments do not help.",
+        "example": "NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:25a0) installed in this system is "
+                   "not supported by the NVIDIA 520.56.06 driver release.",
+    },
+    {
+        "id": "gpu_legacy_branch_only",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "advice": "legacy_branch",
+        "patterns": [r"supported through the NVIDIA (?P<legacy>\d+)\.xx Legacy drivers"],
+        "summary": "{gpu} is supported only by NVIDIA's {legacy} legacy driver branch; this driver ignores it",
+        "meaning": "NVIDIA dropped this GPU generation from newer branches (Maxwell, Pascal and Volta end "
+                   "with 580, Kepler with 470). The driver loads but takes no GPU (\"No NVIDIA GPU found\").",
+        "remediation": "Install the {legacy} branch with the proprietary kernel module "
+                       "(`nvidia_driver_branch: '{legacy}'`, `nvidia_driver_kernel_module: proprietary`; "
+                       "`auto` picks both from the GPU's PCI ID).",
+        "example": "NVRM:  supported through the NVIDIA 580.xx Legacy drivers. Please",
+    },
+    {
+        "id": "open_modules_required",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "advice": "gpu",
+        "patterns": [r"requires use of (?:the )?NVIDIA open kernel modules"],
+        "summary": "{gpu} requires NVIDIA's open kernel modules; the proprietary module cannot drive it",
+        "meaning": "Blackwell and newer GPUs are supported only by the open kernel modules. The "
+                   "proprietary module loads, then fails to initialise the GPU (RmInitAdapter failed, "
+                   "Failed to allocate NvKmsKapiDevice follow from this).",
+        "remediation": "Install the open kernel module: `nvidia_driver_kernel_module: open` (or `auto`, which "
+                       "picks it for this GPU), then reboot. `pci=realloc` and the nouveau blacklist do not "
+                       "help here.",
+        "example": "NVRM: installed in this system requires use of the NVIDIA open kernel modules.",
+    },
+    {
+        "id": "vgpu_needs_guest_driver",
+        "class": "driver",
+        "severity": "error",
+        "role": "root",
+        "patterns": [r"NVRM: The NVIDIA vGPU " + _PCI],
+        "summary": "{gpu} is an NVIDIA vGPU (a share of a GPU the host splits), which the standard driver refuses",
+        "meaning": "The VM was given a virtual GPU of NVIDIA's vGPU software, not the whole GPU by "
+                   "passthrough. A vGPU works only with NVIDIA's vGPU (GRID) guest driver of the release "
+                   "that matches the host's vGPU manager.",
+        "remediation": "Either pass the whole GPU through to the VM (vfio-pci on the host), which is what "
+                       "this collection sets up, or install NVIDIA's vGPU (GRID) guest driver from NVIDIA's "
+                       "licensing portal (or the cloud provider) instead of the repository's driver.",
+        "example": "NVRM: The NVIDIA vGPU 0000:00:05.0 (PCI ID: 10de:27b8)",
+    },
+    {
+        "id": "irq_missing",
+        "class": "passthrough",
+        "severity": "error",
+        "role": "root",
+        "nvidia_only": True,
+        "patterns": [r"NVRM: Can't find an IRQ for your NVIDIA card"],
+        "summary": "{gpu} got no interrupt (IRQ) in this VM; the NVIDIA driver cannot take it",
+        "meaning": "The driver needs an interrupt line or MSI for the GPU; in a VM the host's passthrough "
+                   "and the VM's machine type provide it. Without one the probe fails.",
+        "remediation": "Give the GPU working interrupts: a q35 VM with the GPU behind a PCIe root port "
+                       "(MSI), no `pci=nomsi` or `noapic` on the guest's kernel command line, "
+                       "`NVreg_EnableMSI` not set to 0; on the host, look for vfio-pci INTx messages "
+                       "(`Masking broken INTx support`, vfio-pci `nointxmask=1`) and check that interrupt "
+                       "remapping is on. Not a driver or nouveau problem.",
+        "example": "NVRM: Can't find an IRQ for your NVIDIA card!",
+    },
     {
         "id": "open_module_unsupported",
         "class": "driver",
         "severity": "error",
         "role": "root",
-        "patterns": [r"supported by open(?: nvidia\.ko)?"],
+        # The GSP wording only ("... because it does not include the required GPU System
+        # Processor"): a vGPU's refusal starts the same way ("is not supported by open nvidia.ko.").
+        "patterns": [r"supported by open nvidia\.ko because", r"does not include the required GPU"],
         "summary": "{gpu} is not supported by the open NVIDIA kernel module (no GSP on this GPU)",
         "meaning": "NVIDIA's open kernel modules need a GPU System Processor (Turing and newer); "
                    "Maxwell, Pascal and Volta GPUs need the proprietary module.",
@@ -309,14 +451,18 @@ SIGNATURES = [
             r"(?i)GSP-RM (?:failed|initialization failed|did not)",
             r"(?i)failed to (?:load|boot) GSP",
             r"Cannot initialize GSP firmware RM",
+            r"^nvidia " + _PCI + r": Direct firmware load for nvidia/\S+ failed",
+            r"Direct firmware load for nvidia/\d+\.\d+[\d.]*/\S+ failed",
         ],
         "summary": "{gpu}: the GSP firmware failed to initialise",
         "meaning": "The driver could not load or boot the GPU System Processor firmware, so the "
                    "GPU cannot be initialised.",
-        "remediation": "Make sure the firmware package of the same driver version is installed "
-                       "(`/lib/firmware/nvidia/<version>/gsp_*.bin`, from the driver packages), then "
-                       "reboot; with the proprietary module, `NVreg_EnableGpuFirmware=0` disables GSP. "
-                       "If it follows a VM restart, reset the GPU on the host.",
+        "remediation": "The NVIDIA driver is missing its own GSP firmware "
+                       "(`/lib/firmware/nvidia/<version>/gsp_*.bin`): with Debian's driver install "
+                       "`firmware-nvidia-gsp` of the driver's version; with NVIDIA's repository the "
+                       "driver's packages are incomplete: reinstall them (the nvidia_driver role does), "
+                       "then reboot. With the proprietary module, `NVreg_EnableGpuFirmware=0` disables "
+                       "GSP. If it follows a VM restart, reset the GPU on the host. Not nouveau's firmware.",
         "example": "NVRM: RmFetchGspRmImages: No firmware image found",
     },
     {
@@ -339,7 +485,10 @@ SIGNATURES = [
         "role": "root",
         "patterns": [
             r"^nouveau " + _PCI + r": (?=.*(?:firmware|\bfw\b))(?=.*(?:fail|not found|error)).*",
-            r"Direct firmware load for nvidia/\S+ failed",
+            # The driver that printed it decides (nouveau's chip directories: nvidia/tu102/...);
+            # NVIDIA's own driver loads nvidia/<version>/gsp_*.bin (gsp_firmware).
+            r"^nouveau \S+: Direct firmware load for nvidia/\S+ failed",
+            r"^(?!nvidia)(?:\S+ \S+: )?Direct firmware load for nvidia/(?!\d+\.\d+)[a-z]{2}\d+\w*/\S+ failed",
         ],
         "summary": "{gpu} is driven by nouveau, which failed to load its firmware",
         "meaning": "Without NVIDIA's driver the in-kernel nouveau driver takes the GPU and cannot "
@@ -408,7 +557,9 @@ SIGNATURES = [
             r"NVRM: No NVIDIA (?:devices probed|GPU found)",
             r"probe with driver nvidia failed",
             r"nvidia: probe of \S+ failed with error",
-            r"NVRM: None of the NVIDIA devices were initialized",
+            r"NVRM: None of the NVIDIA (?:devices|graphics adapters) were initialized",
+            r"NVRM: No NVIDIA GPU found",
+            r"NVRM: NVIDIA init module failed",
             r"NVRM: The NVIDIA probe routine failed",
         ],
         "summary": "{gpu}: the NVIDIA driver did not take the GPU (probe not called / no devices probed)",
@@ -433,13 +584,41 @@ SIGNATURES = [
         "remediation": "Nothing to do.",
         "example": "NVRM: loading NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (nixbld@)",
     },
+    # ---------------------------------------------------------------- unknown
+    # Last: what no signature above matched. An NVRM line that reports an error, a failure, a
+    # fatal condition, a time-out or an assertion, and the *ERROR* / ERROR lines of NVIDIA's
+    # other modules (nvidia-modeset, nvidia-drm, nvidia-peermem, nvidia-uvm).
+    {
+        "id": "nvidia_unknown_error",
+        "class": "unknown",
+        "severity": "warning",
+        "role": "standalone",
+        "patterns": [
+            r"^NVRM:? (?=.*(?:\b[Ee]rror|\bERROR|[Ff]ail(?:ed|ure|s)?\b|FAILED|\b[Ff]atal\b|\bFATAL\b|\b[Tt]imed? ?out\b"
+            r"|\bTIMEOUT\b|[Aa]ssert(?:ion)?\b))",
+            r"^nvidia(?:-modeset|-drm|-peermem|-uvm|-nvlink|-fs)?:? .*\bERROR\b",
+            r"\[nvidia[-_]drm\]\] \*ERROR\*",
+        ],
+        "summary": "{gpu}: the NVIDIA driver reported an error this collection does not know: {message}",
+        "meaning": "NVIDIA's driver logged an error that is in none of the signatures above. It is "
+                   "reported, never dropped: the guest counts as degraded until someone has looked.",
+        "remediation": "Search NVIDIA's documentation and forums for the message; collect "
+                       "`nvidia-bug-report.sh` if it recurs. If it is harmless on your systems, teach "
+                       "dmesg_check a site signature (class info) for it.",
+        "example": "NVRM: nvCheckOkFailedNoLog: Check failed: Invalid data passed [NV_ERR_INVALID_DATA] "
+                   "(0x00000025) returned from kgspPrepareForBootstrap_HAL(pGpu, pKernelGsp, KGSP_BOOT_MODE_NORMAL) "
+                   "@ kernel_gsp.c:3664",
+    },
 ]
 
 # Every line a built-in signature (or the PCI enumeration) can match contains one of
 # these words; the scanner looks at the other lines no further. A unit test checks
-# each signature's example and test line against them.
-KEYWORDS = ("NVRM", "nvidia", "nouveau", "[10de:", "AER", "PCIe Bus Error", "Lockdown", "is rejected",
-            "Key was rejected", "no space for", "assign", "GPU", "firmware", "D3cold", "PCI bridge to")
+# each signature's example and test line against them. Few and rare-lettered on purpose:
+# the scanner finds each with one str.find pass over the log ("vidia" stands for nvidia,
+# nvidia-drm, nvidia-nvswitch and nvidia/<firmware>; "veau" for nouveau; "BAR" for the
+# kernel's BAR assignment lines; "jected" for "is rejected" and "Key was rejected").
+KEYWORDS = ("NVRM", "vidia", "veau", "[10de:", "AER", "PCIe Bus Error", "Lockdown", "jected", "BAR", "GPU",
+            "D3cold", "PCI bridge to")
 
 # NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/, "Analyzing Xid Errors with
 # the Xid Catalog", the table for Ampere and newer, as of 2026; codes marked "Unused" there are
@@ -532,7 +711,7 @@ XIDS = {
     143: ("hardware", "error", "GPU initialisation failure",
           "Power cycle the host; update the VBIOS/driver; replace the board if it recurs."),
     151: ("driver", "error", "key rotation error (confidential computing)", "Restart the VM."),
-    154: ("hardware", "warning", "GPU recovery action changed",
+    154: ("hardware", "error", "GPU recovery action changed",
           "Follow the recovery action it names (GPU reset, node reboot or drain and reset)."),
     155: ("hardware", "warning", "NVLink software-defined error (link down)",
           "Reset the GPU if the link was not taken down on purpose."),
@@ -583,17 +762,23 @@ XID_CONSEQUENCES = frozenset((45, 109, 154))
 # Xid 154's recovery action (NVML's nvmlDeviceGpuRecoveryAction_t names, as the driver prints
 # them: "GPU recovery action changed from 0x0 (None) to 0x1 (GPU Reset Required)"): the action
 # decides the severity of the finding.
+# Every action but None keeps the GPU out of service until it is reset (NVML
+# nvmlGpuRecoveryAction_t: NONE 0, GPU_RESET 1, NODE_REBOOT 2, DRAIN_P2P 3, DRAIN_AND_RESET 4;
+# NVIDIA's Xid catalog for Xid 154): an error. An action not listed here is an error too
+# (XID154_UNKNOWN_ACTION), and so is an Xid 154 whose action the scanner cannot read.
 XID154_ACTIONS = {
     "none": ("info", "no recovery action is needed"),
-    "drain p2p": ("warning", "drain peer-to-peer traffic"),
-    "drain and reset": ("warning", "drain the GPU's work, then reset it"),
-    "drain and reset recommended": ("warning", "drain the GPU's work, then reset it"),
+    "drain p2p": ("error", "peer-to-peer traffic must be drained, then the GPU reset"),
+    "drain and reset": ("error", "the GPU's work must be drained, then the GPU reset"),
+    "drain and reset recommended": ("error", "the GPU's work must be drained, then the GPU reset"),
     "gpu reset required": ("error", "the GPU must be reset before it can be used again"),
     "node reboot required": ("error", "the guest must be rebooted (and the GPU reset by the host)"),
     "os reboot": ("error", "the guest must be rebooted (and the GPU reset by the host)"),
     "bus reset": ("error", "the GPU's PCIe bus must be reset"),
     "system reboot": ("error", "the system must be rebooted"),
 }
+XID154_UNKNOWN_ACTION = ("error", "the GPU needs the recovery action it names (this collection does not know it; "
+                                  "treat it as a required reset)")
 
 UNKNOWN_XID = ("unknown", "warning", "not in this collection's Xid catalog",
                "Look Xid {xid} up in NVIDIA's Xid catalog (https://docs.nvidia.com/deploy/xid-errors/) "

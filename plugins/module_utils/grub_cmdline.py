@@ -454,6 +454,16 @@ def edit_content(content, var="GRUB_CMDLINE_LINUX", add=(), remove=(), path="fil
         raise GrubCmdlineError("variable: %r is not one of %s" % (var, ", ".join(VARIABLES)))
     if "\x00" in content:
         raise GrubCmdlineError("%s: the file contains NUL bytes; the file was not changed" % path)
+    if "\r" in content:
+        # /bin/sh (grub-mkconfig sources the file) keeps a carriage return as part of the value:
+        # an argument appended there would end in "\r". Refused, never normalised behind the
+        # user's back (issue #29).
+        line = content[:content.index("\r")].count("\n") + 1
+        raise GrubCmdlineError(
+            "%s: line %d ends in a carriage return (CRLF, Windows line endings). grub-mkconfig reads the file "
+            "with /bin/sh, which keeps the carriage return in the value, so the kernel arguments would end in "
+            "'\\r'. Convert the file to LF line endings (`sed -i 's/\\r$//' %s`) and run again; the file was "
+            "not changed." % (path, line, path))
     lines = content.splitlines(True)
     assignments = find_assignments(lines, var, path)
     if assignments:

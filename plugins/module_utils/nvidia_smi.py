@@ -54,11 +54,25 @@ FIELDS = [
 REQUIRED = ("index", "name", "uuid", "pci.bus_id", "driver_version", "memory.total")
 
 _NA = ("[N/A]", "N/A", "[Not Supported]", "Not Supported", "[Unknown Error]", "[Insufficient Permissions]",
-       "[GPU is lost]", "[Requested functionality has been deprecated]", "")
+       "[GPU is lost]", "[Requested functionality has been deprecated]", "[GPU requires reset]", "")
+# NVML_ERROR_RESET_REQUIRED, as nvidia-smi prints it in a field: the GPU must be reset before it
+# answers again (leptonai/gpud #1133 handles the same NVML error).
+_RESET_VALUE = "[GPU requires reset]"
+# The fields whose value says whether the GPU is fit for work: one nvidia-smi cannot read
+# ([Unknown Error]) leaves that unknown, which counts (field_unreadable).
+HEALTH_KEYS = ("driver_version", "memory_total_mib", "ecc_uncorrected", "retired_pages_pending",
+               "retired_pages_double_bit", "remapped_rows_pending", "remapped_rows_failure",
+               "remapped_rows_uncorrectable")
+# "WARNING: infoROM is corrupted at gpu 0000:B3:00.0" (exit 14 with the table; `-q` prints it
+# and exits 0: microsoft/pai #3756, NVIDIA/gpu-operator #20).
+_INFOROM_WARNING = re.compile(r"WARNING: infoROM is corrupted at gpu (?P<pci>\S+)")
 
 _BAD_FIELD = re.compile(r'Field "([^"]+)" is not a valid field to query')
 
-# Real exit codes of nvidia-smi (nvidia-smi(1), "RETURN VALUE").
+# Real exit codes of nvidia-smi (nvidia-smi(1), "RETURN VALUE", as NVIDIA's manual page for the
+# 535-610 drivers lists them): every non-zero code is a failure of the call, whatever rows
+# the tool printed beside it. EXIT_CODES: code -> (reason, what NVIDIA says it means).
+RC_BAD_ARGUMENT = 2
 RC_NOT_SUPPORTED = 3
 RC_NO_PERMISSION = 4
 RC_NOT_FOUND = 6
@@ -66,16 +80,35 @@ RC_POWER_CABLES = 8
 RC_DRIVER_NOT_LOADED = 9
 RC_IRQ = 10
 RC_NVML_MISSING = 12
+RC_NOT_IMPLEMENTED = 13
 RC_INFOROM = 14
 RC_GPU_LOST = 15
+RC_OTHER = 255
+EXIT_CODES = {
+    RC_BAD_ARGUMENT: ("bad_argument", "a supplied argument or flag is invalid"),
+    RC_NOT_SUPPORTED: ("not_supported", "the requested operation is not available on the target device"),
+    RC_NO_PERMISSION: ("permission_denied", "the current user does not have permission to access this device"),
+    RC_NOT_FOUND: ("no_devices", "the query to find an object was unsuccessful"),
+    RC_POWER_CABLES: ("power_cables", "a device's external power cables are not properly attached"),
+    RC_DRIVER_NOT_LOADED: ("driver_not_loaded", "the NVIDIA driver is not loaded"),
+    RC_IRQ: ("irq_issue", "the NVIDIA kernel module detected an interrupt issue with a GPU"),
+    RC_NVML_MISSING: ("library_missing", "the NVML shared library could not be found or loaded"),
+    RC_NOT_IMPLEMENTED: ("not_implemented", "the local version of NVML does not implement this function"),
+    RC_INFOROM: ("inforom_corrupted", "the infoROM is corrupted"),
+    RC_GPU_LOST: ("gpu_lost", "the GPU has fallen off the bus or has otherwise become inaccessible"),
+    RC_OTHER: ("unknown", "other error or internal driver error occurred"),
+}
 
 # Every reason the module returns, and what it says about the guest (the fleet report's
 # status): a GPU fault, a guest or driver set up wrong, or a check that could not conclude.
 REASON_KIND = {
     "ecc_errors": "hardware", "gpu_lost": "hardware", "inforom_corrupted": "hardware",
+    "power_cables": "hardware", "reset_required": "hardware",
     "not_installed": "misconfigured", "driver_not_loaded": "misconfigured", "version_mismatch": "misconfigured",
     "no_devices": "misconfigured", "count_mismatch": "misconfigured", "driver_too_old": "misconfigured",
-    "library_missing": "misconfigured", "permission_denied": "misconfigured",
+    "library_missing": "misconfigured", "permission_denied": "misconfigured", "irq_issue": "misconfigured",
+    "row_remap_pending": "degraded", "retired_pages_pending": "degraded", "field_unreadable": "degraded",
+    "not_supported": "degraded", "not_implemented": "degraded", "bad_argument": "degraded",
     "timeout": "degraded", "unknown": "degraded",
 }
 REASONS = tuple(REASON_KIND)
@@ -156,17 +189,21 @@ def parse_answer(output, fields):
         if len(row) != len(fields):
             stray.append(line)
             continue
-        gpu, unreadable = {}, []
+        gpu, unreadable, reset = {}, [], []
         for field, raw in zip(fields, row):
             key, kind = kinds[field]
             gpu[key] = _value(raw, kind)
             if raw.strip() in _UNREADABLE:
                 unreadable.append(key)
+            elif raw.strip() == _RESET_VALUE:
+                reset.append(key)
         if any(row[fields.index(f)].strip() in _LOST_VALUES for f in ("uuid", "pci.bus_id") if f in fields):
             lost.append({"pci_bus_id": gpu.get("pci_bus_id"), "why": "GPU is lost", "index": gpu.get("index")})
             continue
         if unreadable:
             gpu["unreadable"] = unreadable
+        if reset:
+            gpu["reset_required"] = reset
         gpus.append(gpu)
     if not gpus and not lost:
         bad = stray[0] if stray else "no output"
@@ -185,16 +222,14 @@ def lost_message(lost, gpus):
 
 
 def findings_to_warn(gpus):
-    """Warnings for values a healthy-looking answer could not read (an ECC counter that reads
-    ``[Unknown Error]`` while ECC is on hides the memory's state)."""
+    """Warnings for values nvidia-smi could not read that do not decide the GPU's health
+    (the others fail the check: judge's field_unreadable)."""
     out = []
     for g in gpus:
-        bad = [k for k in g.get("unreadable") or [] if k.startswith(("ecc_", "remapped_rows", "retired_pages"))]
-        if bad and (g.get("ecc_mode") or "").lower() == "enabled":
-            out.append("GPU %s (%s): ECC is enabled but nvidia-smi could not read %s ([Unknown Error]); the "
-                       "memory's health is unknown. Check `nvidia-smi -q -d ECC,ROW_REMAPPER` and the kernel "
-                       "log; a GPU that keeps failing to answer is failing." % (
-                           g.get("index"), g.get("pci_bus_id"), ", ".join(bad)))
+        bad = [k for k in g.get("unreadable") or [] if k not in HEALTH_KEYS]
+        if bad:
+            out.append("GPU %s (%s): nvidia-smi could not read %s ([Unknown Error])." % (
+                g.get("index"), g.get("pci_bus_id"), ", ".join(bad)))
     return out
 
 
@@ -277,18 +312,47 @@ def classify_failure(rc, output, module_version=None):
         return "permission_denied", (
             "nvidia-smi was refused access to the GPU (exit %d): run the task with become: true, "
             "or check the permissions of /dev/nvidia*." % rc)
-    extra = ""
     if rc == RC_POWER_CABLES:
-        extra = " Exit 8 means a GPU's external power cables are not attached properly."
-    elif rc == RC_IRQ:
-        extra = " Exit 10 means the NVIDIA kernel module detected an interrupt (IRQ) problem."
-    return "unknown", "nvidia-smi failed (exit %d): %s.%s" % (rc, first, extra)
+        return "power_cables", (
+            "nvidia-smi: a GPU's external power cables are not properly attached (exit 8). This is the host's "
+            "hardware: connect the GPU's PCIe power cables and check the power supply; the guest cannot fix "
+            "it. (%s)" % first)
+    if rc == RC_IRQ:
+        return "irq_issue", (
+            "nvidia-smi: the NVIDIA kernel module detected an interrupt (IRQ) problem with a GPU (exit 10). In a "
+            "VM this is the passthrough's interrupts: use a q35 machine with the GPU behind a PCIe root port "
+            "(MSI), no pci=nomsi on the guest, and check the host's vfio-pci messages and interrupt "
+            "remapping. (%s)" % first)
+    reason, means = EXIT_CODES.get(rc, ("unknown", "an exit code nvidia-smi(1) does not list"))
+    what = {
+        "not_supported": "The GPU or driver does not support a queried feature; the GPU's state could not be "
+                         "checked fully. Update the driver if the feature should be there.",
+        "not_implemented": "This NVML is older than nvidia-smi: the driver's libraries are mixed. Reinstall one "
+                           "driver version consistently (nvidia_driver_branch) and reboot.",
+        "bad_argument": "nvidia-smi refused the query: this collection's call does not fit this nvidia-smi. "
+                        "Report it with the driver version.",
+    }.get(reason, "Run nvidia-smi on the guest and read the kernel log (passthrough.nvidia.dmesg_check).")
+    return reason, "nvidia-smi failed (exit %d: %s): %s. %s" % (rc, means, first, what)
 
 
-def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, lost=None):
-    """(reason, msg) of the first problem with healthy-looking output, or (None, None)."""
+def _names(gpus):
+    return "; ".join("GPU %s (%s, %s)" % (g.get("index"), g.get("pci_bus_id"), g.get("name")) for g in gpus)
+
+
+def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, lost=None, rc=0, output=""):
+    """(reason, msg) of the first problem, or (None, None): from everything nvidia-smi said:
+    the GPUs it lost, its exit code (any non-zero code counts, EXIT_CODES), its warnings
+    (a corrupted infoROM), the values it could not give ([GPU requires reset], [Unknown Error]
+    in a field that decides the GPU's health) and the values it gave."""
     if lost:
         return "gpu_lost", lost_message(lost, gpus)
+    if rc:
+        return classify_failure(rc, output)
+    inforom = _INFOROM_WARNING.search(output or "")
+    if inforom:
+        return "inforom_corrupted", (
+            "nvidia-smi: %s. The GPU may still work, but its ECC, page retirement and other records are "
+            "unreliable: have the board's infoROM reflashed or the board replaced." % inforom.group(0))
     if not gpus and expected_gpus == 0:
         return None, None
     if not gpus:
@@ -299,6 +363,12 @@ def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, l
             "Expected %d GPU(s), nvidia-smi sees %d (%s). A GPU may not be passed through to this VM, "
             "or it failed to initialise: check the host's VM configuration and the guest's kernel log."
             % (expected_gpus, len(gpus), ", ".join("%s %s" % (g.get("pci_bus_id"), g.get("name")) for g in gpus)))
+    reset = [g for g in gpus if g.get("reset_required")]
+    if reset:
+        return "reset_required", (
+            "%s: nvidia-smi reads [GPU requires reset] (%s): the GPU is out of service until it is reset. Stop "
+            "the VM, reset the GPU on the host (or power cycle it), start the VM again; read the kernel log "
+            "(dmesg_check) for the Xid that put it there." % (_names(reset), ", ".join(reset[0]["reset_required"])))
     if fail_on_ecc:
         bad = [g for g in gpus if (g.get("ecc_uncorrected") or 0) > 0
                or (g.get("remapped_rows_failure") or "").lower() == "yes"]
@@ -316,6 +386,26 @@ def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, l
                 "%s: this is a hardware fault of the GPU memory; no driver or configuration change "
                 "will fix it. Drain the GPU, reset it (power cycle the host) and replace the board if "
                 "the errors return." % "; ".join(parts))
+        pending = [g for g in gpus if (g.get("remapped_rows_pending") or "").lower() == "yes"]
+        if pending:
+            return "row_remap_pending", (
+                "%s: a row remapping is pending (%s uncorrectable rows remapped so far): the GPU's memory had "
+                "errors and the spare row takes effect only after a GPU reset. Drain the GPU and reset it "
+                "(stop the VM, reset or power cycle the GPU on the host); watch the counts afterwards." % (
+                    _names(pending), pending[0].get("remapped_rows_uncorrectable")))
+        retire = [g for g in gpus if (g.get("retired_pages_pending") or "").lower() == "yes"]
+        if retire:
+            return "retired_pages_pending", (
+                "%s: a page retirement is pending (%s double-bit pages retired): the faulty memory is isolated "
+                "only after the GPU is reset. Reboot the guest with a GPU reset on the host; replace the board "
+                "if retirements keep coming." % (_names(retire), retire[0].get("retired_pages_double_bit")))
+    unreadable = [g for g in gpus if [k for k in g.get("unreadable") or [] if k in HEALTH_KEYS]]
+    if unreadable:
+        keys = [k for k in unreadable[0]["unreadable"] if k in HEALTH_KEYS]
+        return "field_unreadable", (
+            "%s: nvidia-smi could not read %s ([Unknown Error]), so the GPU's health is unknown. Check "
+            "`nvidia-smi -q -d ECC,ROW_REMAPPER,PAGE_RETIREMENT` and the kernel log; a GPU that keeps failing "
+            "to answer is failing." % (_names(unreadable), ", ".join(keys)))
     if min_driver_version:
         drv = gpus[0].get("driver_version")
         if drv and version_older(drv, min_driver_version):

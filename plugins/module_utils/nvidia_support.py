@@ -196,3 +196,65 @@ def platform_error(host, facts):
     return ("%s runs %s (%s) on %s, which passthrough.nvidia does not support. Supported: %s. "
             "Nothing was changed on this guest." % (
                 host, what, codename or "unknown release", arch or "an unknown architecture", supported_platforms()))
+
+
+def generation_of(device_id):
+    """The GENERATIONS row of an NVIDIA PCI device id ('10de:2b85', '0x2b85', '2b85' or an int),
+    or None when the id is not in PCI_DEVICE_RANGES."""
+    if isinstance(device_id, int):
+        dev = device_id
+    else:
+        text = str(device_id or "").strip().lower()
+        if ":" in text:
+            vendor, text = text.split(":", 1)
+            if vendor not in ("10de", "0x10de"):
+                return None
+        try:
+            dev = int(text, 16)
+        except ValueError:
+            return None
+    for low, high, name in PCI_DEVICE_RANGES:
+        if low <= dev <= high:
+            return GENERATION[name]
+    return None
+
+
+def releases_with_branch(branch):
+    """The descriptions of the releases whose NVIDIA repository was seen with ``branch``."""
+    return [r["description"] for _k, r in sorted(RELEASES.items(), key=lambda kv: int(kv[1]["major"]))
+            if str(branch) in r["branches"]]
+
+
+def gpu_driver_advice(device_id):
+    """What a GPU needs from the driver, in one sentence from GENERATIONS, or '' when the PCI
+    device id is unknown. Used where the kernel log says a driver refused a GPU."""
+    gen = generation_of(device_id)
+    if gen is None:
+        return ""
+    flavours = [f for f in ("open", "proprietary") if gen[f]]
+    flavour = ("the open or the proprietary kernel module" if len(flavours) == 2
+               else "the %s kernel module (`nvidia_driver_kernel_module: %s`)" % (flavours[0], flavours[0]))
+    if gen["last_branch"]:
+        where = releases_with_branch(gen["last_branch"])
+        return ("%s is %s %s GPU: it needs %s, from driver branch %s or older (`nvidia_driver_branch: '%s'`); %s." % (
+            device_id, _article(gen["title"]), gen["title"], flavour, gen["last_branch"], gen["last_branch"],
+            ("NVIDIA's repository has that branch for %s only" % " and ".join(where)) if where
+            else "NVIDIA's repositories for the supported releases no longer have that branch"))
+    return ("%s is %s %s GPU: it needs %s, from a current driver branch (`nvidia_driver_branch: auto` "
+            "chooses one)." % (device_id, _article(gen["title"]), gen["title"], flavour))
+
+
+def _article(word):
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def legacy_branch_advice(branch):
+    """Where the legacy ``branch`` NVIDIA's driver named can be had, in one sentence."""
+    where = releases_with_branch(branch)
+    if where:
+        missing = [r["description"] for _k, r in sorted(RELEASES.items()) if r["description"] not in where]
+        return ("NVIDIA's repository has the %s branch for %s%s." % (
+            branch, " and ".join(where),
+            (" (not for %s: such a GPU needs a guest of a release that has it)" % ", ".join(missing)) if missing else ""))
+    return ("NVIDIA's repositories for the supported releases have no %s branch: this GPU cannot get an "
+            "NVIDIA-repository driver there." % branch)

@@ -32,14 +32,16 @@ options:
       - Where to read the kernel log.
       - V(auto) runs C(dmesg) and falls back to C(journalctl -k -b 0) when C(dmesg) is not permitted.
       - V(file) reads O(path) (C(/var/log/kern.log), a saved C(dmesg -T) output); V(content) takes O(content).
+      - When not set, O(path) selects V(file), O(content) selects V(content), and neither selects V(auto).
+        O(path) or O(content) with a live source (V(auto), V(dmesg), V(journal)) is refused, so that a saved
+        log is never silently ignored for this machine's own log.
     type: str
     choices: [auto, dmesg, journal, file, content]
-    default: auto
   path:
-    description: The file to read for O(source=file).
+    description: The file to read (selects O(source=file)).
     type: path
   content:
-    description: Raw kernel log text for O(source=content) (logs collected elsewhere).
+    description: Raw kernel log text (logs collected elsewhere; selects O(source=content)).
     type: str
   current_boot_only:
     description: For O(source=file) and O(source=content), read only the last boot in the log.
@@ -236,9 +238,32 @@ def read_command(module, name):
     return out, None
 
 
+def choose_source(params):
+    """(source, error): the source the options select. A path or content given beside a live
+    source is an error (before issue #29 a path without source=file was silently ignored and the
+    machine's own log was judged instead)."""
+    src = params.get("source")
+    if src is None:
+        if params.get("path"):
+            src = "file"
+        elif params.get("content") is not None:
+            src = "content"
+        else:
+            src = "auto"
+    elif src in ("auto", "dmesg", "journal"):
+        given = [o for o in ("path", "content") if params.get(o) not in (None, "")]
+        if given:
+            return None, ("%s: source=%s reads this machine's live kernel log and would ignore %s; leave source "
+                          "out (%s selects it) or set source=%s" % (
+                              given[0], src, given[0], given[0], "file" if given[0] == "path" else "content"))
+    return src, None
+
+
 def read_log(module):
     p = module.params
-    src = p["source"]
+    src, error = choose_source(p)
+    if error:
+        module.fail_json(msg=error)
     if src == "content":
         if p["content"] is None:
             module.fail_json(msg="content: source=content needs the log text in 'content'")
@@ -264,7 +289,7 @@ def read_log(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            source=dict(type="str", default="auto", choices=["auto", "dmesg", "journal", "file", "content"]),
+            source=dict(type="str", choices=["auto", "dmesg", "journal", "file", "content"]),
             path=dict(type="path"),
             content=dict(type="str"),
             current_boot_only=dict(type="bool", default=True),
@@ -275,6 +300,7 @@ def main():
             signatures=dict(type="list", elements="dict", default=[]),
         ),
         required_if=[("source", "file", ["path"]), ("source", "content", ["content"])],
+        mutually_exclusive=[("path", "content")],
         supports_check_mode=True,
     )
     try:

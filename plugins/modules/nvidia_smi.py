@@ -153,11 +153,17 @@ gpus:
       type: str
     unreadable:
       description:
-        - Keys whose value nvidia-smi could not read (C([Unknown Error])); they are null. An unreadable ECC
-          counter with ECC enabled is a warning.
+        - Keys whose value nvidia-smi could not read (C([Unknown Error])); they are null. One of the health
+          fields (driver version, memory, ECC, row remapping, page retirement) fails the check
+          (RV(reason=field_unreadable)); another is a warning.
       type: list
       elements: str
       returned: when a value could not be read
+    reset_required:
+      description: Keys that read C([GPU requires reset]) (null); the check fails with RV(reason=reset_required).
+      type: list
+      elements: str
+      returned: when a value read so
   sample:
     - index: 0
       name: NVIDIA H100 80GB HBM3
@@ -212,7 +218,14 @@ reason:
   description:
     - Why the module failed; one of C(not_installed), C(driver_not_loaded), C(version_mismatch),
       C(no_devices), C(count_mismatch), C(ecc_errors), C(timeout), C(driver_too_old), C(gpu_lost),
-      C(inforom_corrupted), C(library_missing), C(permission_denied), C(unknown).
+      C(inforom_corrupted), C(library_missing), C(permission_denied), C(power_cables), C(irq_issue),
+      C(reset_required), C(row_remap_pending), C(retired_pages_pending), C(field_unreadable),
+      C(not_supported), C(not_implemented), C(bad_argument), C(unknown).
+    - Every non-zero exit code of nvidia-smi fails the check, also when it printed GPU rows (nvidia-smi(1),
+      "RETURN VALUE" - 2 bad argument, 3 not supported, 4 no permission, 6 not found, 8 power cables,
+      9 driver not loaded, 10 IRQ issue, 12 NVML missing, 13 not implemented, 14 infoROM corrupted,
+      15 GPU lost, 255 other); so do C(WARNING: infoROM is corrupted), C([GPU requires reset]) in any
+      field and C([Unknown Error]) in a field that decides the GPU's health.
   returned: on failure
   type: str
 rc:
@@ -337,7 +350,9 @@ def main():
         result["ignored_output"] = stray
     for w in findings_to_warn(gpus):
         module.warn(w)
-    reason, msg = judge(gpus, p["expected_gpus"], p["fail_on_ecc"], p["min_driver_version"], lost)
+    # Everything the tool said decides: its exit code and its warnings too, not only the rows.
+    reason, msg = judge(gpus, p["expected_gpus"], p["fail_on_ecc"], p["min_driver_version"], lost, rc=rc,
+                        output=out)
     if reason:
         if rc != 0:
             result["rc"] = rc

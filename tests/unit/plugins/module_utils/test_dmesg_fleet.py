@@ -122,8 +122,10 @@ def test_drm_lines_are_not_taken_for_stamps():
 @pytest.mark.parametrize("to, severity", [
     ("0x1 (GPU Reset Required)", "error"),
     ("0x2 (Node Reboot Required)", "error"),
-    ("0x4 (Drain and Reset)", "warning"),
-    ("0x3 (Drain P2P)", "warning"),
+    # Every action but None keeps the GPU out of service until it is reset (issue #29).
+    ("0x4 (Drain and Reset)", "error"),
+    ("0x3 (Drain P2P)", "error"),
+    ("0x7 (Recalibrate Fabric)", "error"),
 ])
 def test_xid_154_takes_its_severity_from_the_recovery_action(to, severity):
     line = "NVRM: Xid (PCI:0000:01:00): 154, GPU recovery action changed from 0x0 (None) to %s\n" % to

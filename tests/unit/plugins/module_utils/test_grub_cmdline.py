@@ -245,9 +245,10 @@ def test_command_substitution_elsewhere_is_left_alone():
 
 
 def test_bytes_outside_the_edited_line_survive():
-    content = "# caf\udce9 latin-1 byte\r\nGRUB_CMDLINE_LINUX=\"\"\r\nX=1"
+    # (CRLF files are refused: test_a_file_with_crlf_line_endings_is_refused_naming_the_line.)
+    content = "# caf\udce9 latin-1 byte\nGRUB_CMDLINE_LINUX=\"\"\nX=1"
     res = edit_content(content, add=["a"])
-    assert res.content == "# caf\udce9 latin-1 byte\r\nGRUB_CMDLINE_LINUX=\"a\"\r\nX=1"
+    assert res.content == "# caf\udce9 latin-1 byte\nGRUB_CMDLINE_LINUX=\"a\"\nX=1"
 
 
 # ---------------------------------------------------------------- properties
@@ -355,3 +356,12 @@ def test_remove_refuses_when_the_other_variable_has_it():
     assert "line 1 sets GRUB_CMDLINE_LINUX_DEFAULT" in str(e.value)
     # Nothing to remove anywhere: no refusal, no change.
     assert not edit_content(content, remove=["pci=realloc"]).changed
+
+
+def test_a_file_with_crlf_line_endings_is_refused_naming_the_line():
+    # Before issue #29 the edit appended "pci=realloc\r" inside the quotes of a CRLF file.
+    content = 'GRUB_DEFAULT=0\r\nGRUB_CMDLINE_LINUX="quiet"\r\n'
+    with pytest.raises(GrubCmdlineError) as e:
+        edit_content(content, "GRUB_CMDLINE_LINUX", add=["pci=realloc"], path="/etc/default/grub")
+    assert "/etc/default/grub: line 1 ends in a carriage return" in str(e.value)
+    assert "not changed" in str(e.value)

@@ -124,7 +124,12 @@ FAILURES = [
          "Display Driver is properly installed and present in your system.\n", "library_missing"),
     (4, "Failed to initialize NVML: Insufficient Permissions\n", "permission_denied"),
     (255, "Failed to initialize NVML: Unknown Error\n", "unknown"),
-    (8, "Unable to determine the device handle for gpu 0000:01:00.0: Insufficient External Power\n", "unknown"),
+    (8, "Unable to determine the device handle for gpu 0000:01:00.0: Insufficient External Power\n", "power_cables"),
+    (10, "Unable to determine the device handle for GPU 0000:01:00.0: Unknown Error\n", "gpu_lost"),
+    (10, "NVIDIA-SMI has failed because of an interrupt problem\n", "irq_issue"),
+    (3, "Failed to query: Not Supported\n", "not_supported"),
+    (13, "Failed to query: Not implemented\n", "not_implemented"),
+    (2, 'Field "bogus" is not a valid field to query.\n', "bad_argument"),
 ]
 
 
@@ -163,8 +168,64 @@ def test_every_reason_is_reachable():
     seen = set(r for _rc, _t, r in FAILURES)
     seen |= {"not_installed", "timeout"}  # decided by the module (no executable / killed after timeout)
     seen |= {judge([])[0], judge([_gpu()], expected_gpus=3)[0], judge([_gpu(ecc_uncorrected=1)])[0],
-             judge([_gpu()], min_driver_version="999")[0]}
+             judge([_gpu()], min_driver_version="999")[0],
+             judge([_gpu(reset_required=["ecc_uncorrected"])])[0],
+             judge([_gpu(remapped_rows_pending="Yes")])[0], judge([_gpu(retired_pages_pending="Yes")])[0],
+             judge([_gpu(unreadable=["ecc_uncorrected"])])[0]}
     assert seen == set(REASONS)
+
+
+# nvidia-smi(1), RETURN VALUE: every code it documents maps to a reason of its own.
+def test_every_documented_exit_code_has_a_reason():
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import EXIT_CODES
+    assert sorted(EXIT_CODES) == [2, 3, 4, 6, 8, 9, 10, 12, 13, 14, 15, 255]
+    for rc, (reason, _means) in EXIT_CODES.items():
+        assert reason in REASONS
+        got, msg = classify_failure(rc, "")
+        assert got == reason and "exit" in msg
+
+
+@pytest.mark.parametrize("rc", [2, 3, 4, 6, 8, 9, 10, 12, 13, 14, 15, 255])
+def test_a_non_zero_exit_code_counts_even_with_gpu_rows(rc):
+    # Before issue #29 a parsed row made any exit code pass.
+    reason, msg = judge([_gpu()], rc=rc, output="0, NVIDIA A100-SXM4-40GB, ...\n")
+    assert reason is not None and msg
+
+
+def test_the_inforom_warning_counts_with_exit_zero():
+    # `nvidia-smi -q` prints it and exits 0 (microsoft/pai #3756); the query may print it beside rows.
+    reason, msg = judge([_gpu()], output="WARNING: infoROM is corrupted at gpu 0000:B3:00.0\n")
+    assert reason == "inforom_corrupted" and "0000:B3:00.0" in msg
+
+
+def test_gpu_requires_reset_in_any_field_counts():
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import parse_answer
+    fields = [f for f, _k, _t in FIELDS][:9]
+    row = ("0, NVIDIA H100 80GB HBM3, GPU-97c8bc52, 00000000:00:06.0, 580.159.04, 81559, 0, Enabled, "
+           "[GPU requires reset]")
+    gpus, lost, _stray = parse_answer(row + "\n", fields)
+    assert gpus[0]["ecc_uncorrected"] is None and gpus[0]["reset_required"] == ["ecc_uncorrected"]
+    reason, msg = judge(gpus, lost=lost)
+    assert reason == "reset_required" and "out of service until it is reset" in msg
+
+
+@pytest.mark.parametrize("gpu, reason", [
+    (dict(remapped_rows_pending="Yes", remapped_rows_uncorrectable=2), "row_remap_pending"),
+    (dict(retired_pages_pending="Yes", retired_pages_double_bit=1), "retired_pages_pending"),
+    (dict(unreadable=["remapped_rows_failure"]), "field_unreadable"),
+    (dict(unreadable=["driver_version"]), "field_unreadable"),
+])
+def test_memory_states_that_need_a_reset_or_cannot_be_read_count(gpu, reason):
+    assert judge([_gpu(**gpu)])[0] == reason
+    if reason != "field_unreadable":
+        assert judge([_gpu(**gpu)], fail_on_ecc=False) == (None, None)
+
+
+def test_an_unreadable_field_that_decides_nothing_is_only_a_warning():
+    from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import findings_to_warn
+    g = _gpu(unreadable=["temperature_c"])
+    assert judge([g]) == (None, None)
+    assert "temperature_c" in findings_to_warn([g])[0]
 
 
 # Real "device handle" lines: NVIDIA/open-gpu-kernel-modules #387 ("Unable to determine the device

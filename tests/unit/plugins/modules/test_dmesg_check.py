@@ -48,3 +48,29 @@ def test_live_source_without_tools_says_why(run_module, monkeypatch):
     monkeypatch.setattr(dmesg_check.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: None)
     res, failed = run_module(dmesg_check, {"source": "auto"})
     assert failed and "dmesg is not installed" in res["msg"] and "journalctl is not installed" in res["msg"]
+
+
+def test_a_path_selects_the_file_without_source(run_module):
+    # Before issue #29 this read the controller's own kernel log and said "No known GPU problem".
+    path = os.path.join(FIX, "dmesg", "field-note-ecc-chain.log")
+    res, failed = run_module(dmesg_check, {"path": path})
+    assert failed and res["source"] == path and res["findings"][0]["xid"] == 140
+
+
+def test_content_selects_itself_without_source(run_module):
+    with open(os.path.join(FIX, "dmesg", "field-note-ecc-chain.log")) as f:
+        res, failed = run_module(dmesg_check, {"content": f.read()})
+    assert failed and res["source"] == "content"
+
+
+def test_a_path_beside_a_live_source_is_refused(run_module):
+    path = os.path.join(FIX, "dmesg", "field-note-ecc-chain.log")
+    for src in ("auto", "dmesg", "journal"):
+        res, failed = run_module(dmesg_check, {"source": src, "path": path})
+        assert failed and res["msg"].startswith("path: source=%s reads this machine's live kernel log" % src)
+        assert "findings" not in res
+
+
+def test_path_and_content_together_are_refused(run_module):
+    res, failed = run_module(dmesg_check, {"path": "/x", "content": "y"})
+    assert failed and "mutually exclusive" in res["msg"]

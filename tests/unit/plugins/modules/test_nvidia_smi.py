@@ -127,13 +127,27 @@ def test_a_stray_loader_warning_does_not_break_the_parse(state, run_module):
     assert res["ignored_output"][0].startswith("ERROR: ld.so: object 'libgpuhook.so' from LD_PRELOAD")
 
 
-def test_an_unreadable_ecc_counter_with_ecc_on_is_a_warning(state, run_module):
+def test_an_unreadable_ecc_counter_counts(state, run_module):
+    # Issue #29: the memory's health unknown is a finding (it was a warning and passed).
     state("ecc_unknown")
     res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
-    assert not failed
+    assert failed and res["reason"] == "field_unreadable"
     assert res["gpus"][0]["ecc_uncorrected"] is None
     assert set(res["gpus"][0]["unreadable"]) == {"ecc_uncorrected", "ecc_corrected"}
-    assert any("ECC is enabled but nvidia-smi could not read" in w for w in res.get("warnings", []))
+    assert "ecc_uncorrected" in res["msg"]
+
+
+def test_gpu_requires_reset_fails_the_check(state, run_module):
+    state("reset_required")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "reset_required"
+    assert "ecc_uncorrected" in res["gpus"][0]["reset_required"]
+
+
+def test_a_pending_row_remap_fails_the_check(state, run_module):
+    state("remap_pending")
+    res, failed = run_module(nvidia_smi, {"executable": DOUBLE})
+    assert failed and res["reason"] == "row_remap_pending" and "reset" in res["msg"]
 
 
 def test_a_version_mismatch_names_both_versions(state, run_module, monkeypatch, tmp_path):
