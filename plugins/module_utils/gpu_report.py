@@ -291,8 +291,12 @@ def judge(row, guest):
         return "misconfigured", why
     # Where the run stopped comes before what nvidia-smi or /proc/cmdline say: a run that stopped
     # before the driver leaves nvidia-smi missing and the kernel arguments unbooted as consequences.
+    # A run stopped by nvidia-smi's own verdict keeps that verdict's kind (a pending row remap is
+    # degraded, not misconfigured): the report does not decide again what the check decided.
     if not _flag(guest.get("completed"), True):
         failure = guest.get("failure") or {}
+        if smi in SMI_DEGRADED and row["smi_msg"] and _first_line(failure.get("msg")) == _first_line(row["smi_msg"]):
+            return "degraded", "nvidia-smi: %s" % row["smi_msg"]
         if failure.get("task") or failure.get("msg"):
             return "misconfigured", "the run stopped at '%s': %s" % (failure.get("task"), _first_line(failure.get("msg")))
         return "misconfigured", "the run did not reach the end of the play on this guest"

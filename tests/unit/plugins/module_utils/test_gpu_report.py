@@ -588,3 +588,37 @@ def test_the_driver_results_kernels_reach_the_row():
     g = R.guest_from_hostvars("gpu-1", hostvars(driver={"kernels": kern}), active=["gpu-1"])
     assert g["kernels"] == kern
     assert R.build_row(g)["status_reason"].startswith("next boot kernel lacks the module: 6.1.0-50-amd64")
+
+
+# Issue #29: the fleet report's status for each new diagnosis, from the kernel log's real public
+# excerpts and nvidia-smi's new reasons; the run stopped where the role's check failed.
+@pytest.mark.parametrize("fixture, status, starts", [
+    ("legacy-pascal-595.log", "misconfigured", "The GPU is supported only by NVIDIA's 580 legacy driver branch"),
+    ("unsupported-release-520.log", "misconfigured", "GPU 0000:01:00.0 is not supported by the installed NVIDIA"),
+    ("open-required-blackwell-580.log", "misconfigured", "GPU 0000:02:00.0 requires NVIDIA's open kernel modules"),
+    ("vgpu-guest-l4.log", "misconfigured", "GPU 0000:00:1e.0 is an NVIDIA vGPU"),
+    ("irq-missing.log", "misconfigured", "GPU 0000:01:00.0 got no interrupt (IRQ)"),
+    ("gsp-firmware-missing.log", "misconfigured", "GPU 0000:00:1e.0: the GSP firmware failed to initialise"),
+    ("sxid-nvswitch.log", "hardware fault", "NVSwitch 0000:84:00.0 reported SXid 12028 (Fatal)"),
+    ("xid154-actions.log", "hardware fault", "GPU 0000:01:00.0: the driver's recovery action is Drain and Reset"),
+    ("unknown-errors.log", "degraded", "The GPU: the NVIDIA driver reported an error this collection does not know"),
+])
+def test_each_new_kernel_log_diagnosis_has_its_status(fixture, status, starts):
+    dmesg = scan(fixture)
+    completed = dmesg["healthy"]
+    failure = None if completed else {"task": "Read the kernel log for GPU problems", "msg": dmesg["msg"]}
+    row = R.build_row(healthy_guest(dmesg=dmesg, completed=completed, failure=failure))
+    assert (row["status"], row["status_reason"][:len(starts)]) == (status, starts)
+
+
+@pytest.mark.parametrize("reason, status", [
+    ("power_cables", "hardware fault"), ("reset_required", "hardware fault"), ("inforom_corrupted", "hardware fault"),
+    ("irq_issue", "misconfigured"),
+    ("row_remap_pending", "degraded"), ("retired_pages_pending", "degraded"), ("field_unreadable", "degraded"),
+    ("not_supported", "degraded"), ("not_implemented", "degraded"), ("bad_argument", "degraded"),
+])
+def test_each_new_nvidia_smi_reason_has_its_status_also_when_it_stopped_the_run(reason, status):
+    msg = "nvidia-smi says %s" % reason
+    row = R.build_row(healthy_guest(smi=smi_failure(reason, msg), completed=False,
+                                    failure={"task": "Check the GPUs with nvidia-smi", "msg": msg}))
+    assert row["status"] == status and row["status_reason"].endswith(msg)
