@@ -302,8 +302,8 @@ class Scanner(object):
         m = self._enum.search(msg)
         if m:
             key, full = normalise_pci(m.group("epci"))
-            enum = (key, full, m.group("vendor").lower() == "10de", "%s:%s" % (m.group("vendor").lower(),
-                                                                              m.group("device").lower()))
+            vendor = m.group("vendor").lower()
+            enum = (key, full, vendor == "10de", "%s:%s" % (vendor, m.group("device").lower()))
         m = self._nvdev.search(msg)
         if m:
             nvdev = normalise_pci(m.group("npci"))

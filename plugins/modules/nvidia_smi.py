@@ -224,7 +224,7 @@ reason:
     - Every non-zero exit code of nvidia-smi fails the check, also when it printed GPU rows (nvidia-smi(1),
       "RETURN VALUE" - 2 bad argument, 3 not supported, 4 no permission, 6 not found, 8 power cables,
       9 driver not loaded, 10 IRQ issue, 12 NVML missing, 13 not implemented, 14 infoROM corrupted,
-      15 GPU lost, 255 other); so do C(WARNING: infoROM is corrupted), C([GPU requires reset]) in any
+      15 GPU lost, 255 other); so do its warning that the infoROM is corrupted, C([GPU requires reset]) in any
       field and C([Unknown Error]) in a field that decides the GPU's health.
   returned: on failure
   type: str
