@@ -72,7 +72,7 @@ def main(work, expected):
     md1, doc1 = report(os.path.join(work, "first"))
     status1 = dict((g["host"], g["status"]) for g in doc1["guests"])
     want1 = {"pt-report-ok": "degraded", "pt-report-ecc": "hardware fault", "pt-report-nouveau": "misconfigured",
-             "pt-report-gone": "unreachable"}
+             "pt-report-legacy": "misconfigured", "pt-report-gone": "unreachable"}
     if status1 != want1:
         problems.append("first run statuses %s, expected %s" % (status1, want1))
     ok1 = [g for g in doc1["guests"] if g["host"] == "pt-report-ok"][0]
@@ -99,7 +99,7 @@ def main(work, expected):
     gone = rc2.get("pt-report-gone", {})
     if (gone.get("ignored"), gone.get("failed")) != (1, 1):
         problems.append("pt-report-gone: expected ignored=1 (no answer) and failed=1 in the recap: %s" % gone)
-    for h in ("pt-report-ecc", "pt-report-nouveau"):
+    for h in ("pt-report-ecc", "pt-report-nouveau", "pt-report-legacy"):
         if (rc2.get(h, {}).get("rescued"), rc2.get(h, {}).get("failed")) != (1, 1):
             problems.append("%s: expected rescued=1 and failed=1 in the recap: %s" % (h, rc2.get(h)))
 

@@ -131,6 +131,7 @@ HUNG_ADVICE = ("The GPU does not answer: reset it or power cycle the VM from the
 REASON_KIND = {
     "ecc_uncorrectable": "hardware", "wrong_result": "hardware", "hung": "hardware",
     "not_ready": "misconfigured", "no_devices": "misconfigured", "version_mismatch": "misconfigured",
+    "driver_not_loaded": "misconfigured",
     "library_missing": "misconfigured", "library_broken": "misconfigured", "driver_too_old": "misconfigured",
     "stub_library": "misconfigured", "count_mismatch": "misconfigured",
     # PyTorch's check: the ML environment is not set up for the GPU.
@@ -515,12 +516,27 @@ def _verdict(res, hung, ended, timeout):
     return res
 
 
-def probe(library="libcuda.so.1", timeout=30, expected_gpus=None):
+# The loaded NVIDIA kernel module's banner: absent when no module is loaded.
+MODULE_VERSION_FILE = "/proc/driver/nvidia/version"
+# Recorded with Debian 12's real libcuda1 535.261.03 in a container without the module (the bad_key
+# scenario checks it again): cuInit answers CUDA_ERROR_NO_DEVICE (100), cuDriverGetVersion 12020.
+DRIVER_NOT_LOADED_MSG = (
+    "cuInit returned CUDA_ERROR_NO_DEVICE (100) and no NVIDIA kernel module is loaded (%s is missing): "
+    "libcuda answers 'no device' when the driver is not running at all, not only when no GPU is passed "
+    "through. Load the module (reboot after installing the driver; `modprobe nvidia`), then check the "
+    "DKMS build (`dkms status`), Secure Boot and the kernel log (dmesg_check).")
+
+
+def probe(library="libcuda.so.1", timeout=30, expected_gpus=None, module_file=MODULE_VERSION_FILE):
     """The whole check as the modules return it: the child's run, summarised, with the number of
-    GPUs that passed and, with ``expected_gpus``, a count that differs as a failure."""
+    GPUs that passed and, with ``expected_gpus``, a count that differs as a failure. "No device"
+    without a loaded kernel module is driver_not_loaded (what the real libcuda says then)."""
     nvswitch = nvswitches_present()
     events, hung, ended = run_child(library, timeout)
     res = summarize(events, hung, ended, timeout, nvswitch=nvswitch, library=library)
+    if res.get("reason") == "no_devices" and (res.get("error") or {}).get("code") == 100 \
+            and not os.path.exists(module_file):
+        res.update(reason="driver_not_loaded", msg=DRIVER_NOT_LOADED_MSG % module_file)
     res["nvswitches"] = nvswitch
     res["passed"] = len([g for g in res["gpus"] if g.get("result") == "ok"])
     seen = res["gpu_count"] or 0

@@ -43,7 +43,8 @@ def test_a_wrong_result_fails_naming_the_gpu(probe):
 
 
 @pytest.mark.parametrize("smi,reason,code", [
-    ("ecc_errors", "ecc_uncorrectable", 214), ("driver_not_loaded", "no_devices", 100),
+    # No kernel module here (no /proc/driver/nvidia/version): "no device" is the driver not loaded.
+    ("ecc_errors", "ecc_uncorrectable", 214), ("driver_not_loaded", "driver_not_loaded", 100),
     ("gpu_lost", "driver_error", 999), ("version_mismatch", "version_mismatch", 803)])
 def test_the_nvidia_smi_doubles_states_tell_the_same_story(probe, smi, reason, code):
     r, failed = probe(smi=smi)
