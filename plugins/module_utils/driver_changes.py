@@ -71,7 +71,8 @@ def changes(state, installed=None, in_container=False, plan_changes=(), prerequi
             kernel_args_remove=(), persistenced_link=None, persistenced_unit="", service_mgr="",
             legacy_hold_pattern=None):
     """{"parts": the parts of PARTS that differ, in order, and what each part found:
-    prerequisites_missing, legacy_held, kernel_args_not_in_effect, kernel_args_in_place,
+    prerequisites_missing, legacy_held, kernel_args_not_in_effect (kernel_args_missing and
+    kernel_args_still_present, its two parts), kernel_args_in_place,
     blacklist_in_place, initramfs_stale, grub_cfg_lacks, persistenced_enabled, dpkg_interrupted,
     kernels (kernels.assess: the kernels, their headers and the module; its ``error`` stops the
     role before anything changes)}.
@@ -163,6 +164,11 @@ def changes(state, installed=None, in_container=False, plan_changes=(), prerequi
         "grub_cfg_lacks": grub_lacks,
         "kernels": kern,
         "kernel_args_not_in_effect": args_off,
+        # The same answer in two parts, as the role's result hands it to the report (which never
+        # compares again): managed arguments the running kernel lacks (a multi-valued unit such as
+        # hugepagesz=1G hugepages=4 as a whole), removed ones it still has.
+        "kernel_args_missing": not_in_effect(cmdline, kernel_args, ()),
+        "kernel_args_still_present": not_in_effect(cmdline, (), kernel_args_remove),
         "kernel_args_in_place": args_in_place,
         "legacy_held": held,
         "persistenced_enabled": persistenced_enabled,

@@ -21,7 +21,6 @@ import tempfile
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import REASON_KIND as COMPUTE_REASON_KIND
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
-from ansible_collections.passthrough.nvidia.plugins.module_utils.grub_cmdline import not_in_effect
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import REASON_KIND as SMI_REASON_KIND
 
 SCHEMA = 1
@@ -128,7 +127,7 @@ def _check_data(guest):
     """Raise ReportError naming the first field of the guest's data that has the wrong type."""
     if guest.get("malformed"):
         raise ReportError(str(guest["malformed"]))
-    for key in ("kernel_args", "reboot_reasons"):
+    for key in ("kernel_args", "reboot_reasons", "kernel_args_missing", "kernel_args_still_present"):
         v = guest.get(key)
         _need(v is None or isinstance(v, list), key, "a list", v)
         for i, item in enumerate(v or []):
@@ -183,13 +182,16 @@ def _check_data(guest):
 
 
 def _kernel_args(guest):
-    """Configured arguments, each with whether the running kernel has it (None: not known)."""
-    cmdline = guest.get("cmdline")
-    known = isinstance(cmdline, str) and bool(cmdline.strip())
+    """Configured arguments, each with whether the running kernel has it (None: not known), then
+    the removed arguments the running kernel still has (removed: True). The driver role's answers
+    (nvidia_driver_result.kernel_args_missing / kernel_args_still_present): the report does not
+    compare again (one argument at a time it would miss that hugepages=4 belongs to hugepagesz=2M)."""
+    missing, present = guest.get("kernel_args_missing"), guest.get("kernel_args_still_present")
     out = []
     for arg in guest.get("kernel_args") or []:
-        # grub_cmdline's comparison, as the module and the driver role make it (- is _ in names).
-        out.append({"arg": _text(arg), "in_effect": not not_in_effect(cmdline, [_text(arg)]) if known else None})
+        out.append({"arg": _text(arg), "in_effect": None if missing is None else arg not in missing})
+    for arg in present or []:
+        out.append({"arg": _text(arg), "in_effect": False, "removed": True})
     return out
 
 
@@ -304,9 +306,12 @@ def judge(row, guest):
         return "misconfigured", "nvidia-smi: %s" % row["smi_msg"]
     if row.get("compute_reason") in COMPUTE_MISCONFIGURED:
         return "misconfigured", "CUDA: %s" % row["compute_msg"]
-    missing = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False]
-    if missing and row["reboot"] != "pending":
-        return "misconfigured", "the running kernel was booted without %s" % " ".join(missing)
+    missing = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False and not a.get("removed")]
+    present = [a["arg"] for a in row["kernel_args"] if a.get("removed")]
+    if (missing or present) and row["reboot"] != "pending":
+        return "misconfigured", "the running kernel was booted %s" % " and ".join(
+            ([("without %s" % " ".join(missing))] if missing else [])
+            + ([("with %s, which nvidia_driver_kernel_args_remove removes" % " ".join(present))] if present else []))
     if row["reboot"] == "pending":
         reasons = ", ".join(guest.get("reboot_reasons") or []) or "the driver or kernel arguments changed"
         return "degraded", "a reboot is pending (%s)" % reasons
@@ -438,7 +443,8 @@ def _args(row):
     if not row["kernel_args"]:
         return "none managed"
     marks = {True: "in effect", False: "NOT in effect", None: "not checked"}
-    return ", ".join("%s (%s)" % (a["arg"], marks[a["in_effect"]]) for a in row["kernel_args"])
+    return ", ".join("%s (%s)" % (a["arg"], "still present, removed by the role" if a.get("removed")
+                                  else marks[a["in_effect"]]) for a in row["kernel_args"])
 
 
 def _finding_ids(row):
@@ -559,6 +565,12 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
     kernel_args = driver.get("kernel_args")
     if not isinstance(kernel_args, list):
         kernel_args = []
+    answers = {}
+    for key in ("kernel_args_missing", "kernel_args_still_present"):
+        value = driver.get(key)
+        if value is not None and not isinstance(value, list):
+            malformed, value = "nvidia_driver_result.%s is not a list" % key, None
+        answers[key] = list(value) if value is not None else None
     reasons = driver.get("reboot_reasons")
     result = hv.get("cuda_toolkit_result")
     home = (result.get("home") if isinstance(result, dict) else "") or ""
@@ -573,6 +585,8 @@ def guest_from_hostvars(host, hv, probe=None, active=None):
         "compute": next((r for r in compute_runs if r), None),
         "dmesg": driver.get("dmesg"),
         "kernel_args": list(kernel_args),
+        "kernel_args_missing": answers["kernel_args_missing"],
+        "kernel_args_still_present": answers["kernel_args_still_present"],
         "cmdline": cmdline,
         "rebooted": bool(driver.get("rebooted", False)),
         "reboot_required": driver.get("reboot_required"),

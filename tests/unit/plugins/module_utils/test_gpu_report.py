@@ -35,6 +35,8 @@ def healthy_guest(host="gpu-1", **kw):
     g = {"host": host, "reachable": True, "completed": True, "distribution": "Debian 12",
          "smi": real_result("nvidia_smi.out"), "dmesg": real_result("dmesg_check.out"),
          "kernel_args": ["pci=realloc"], "cmdline": "BOOT_IMAGE=/vmlinuz ro quiet pci=realloc",
+         # The driver role's answers about that boot (nvidia_driver_result).
+         "kernel_args_missing": [], "kernel_args_still_present": [],
          "rebooted": False, "reboot_required": False, "reboot_reasons": [], "toolkit": "cuda-12.8"}
     g.update(kw)
     return g
@@ -89,8 +91,11 @@ def test_unreachable_guest_is_listed_with_the_error():
 @pytest.mark.parametrize("kw, status, why", [
     ({"reboot_required": True, "reboot_reasons": ["the driver was installed or changed"]}, "degraded",
      "a reboot is pending (the driver was installed or changed)"),
-    ({"cmdline": "BOOT_IMAGE=/vmlinuz ro quiet"}, "misconfigured", "the running kernel was booted without pci=realloc"),
-    ({"cmdline": None}, "ok", "1 GPU healthy"),
+    ({"cmdline": "BOOT_IMAGE=/vmlinuz ro quiet", "kernel_args_missing": ["pci=realloc"]}, "misconfigured",
+     "the running kernel was booted without pci=realloc"),
+    ({"kernel_args_remove": ["nomodeset"], "kernel_args_still_present": ["nomodeset"]}, "misconfigured",
+     "the running kernel was booted with nomodeset, which nvidia_driver_kernel_args_remove removes"),
+    ({"cmdline": None, "kernel_args_missing": None, "kernel_args_still_present": None}, "ok", "1 GPU healthy"),
     ({"smi": {"skipped": True}}, "degraded", "the GPUs were not checked with nvidia-smi"),
     ({"completed": False}, "misconfigured", "the run did not reach the end of the play on this guest"),
     ({"completed": False, "failure": {"task": "Download the repository key", "msg": "HTTP Error 404:\n Not Found"}},
@@ -104,19 +109,33 @@ def test_status_rules(kw, status, why):
 
 
 def test_pending_reboot_does_not_call_missing_arguments_a_misconfiguration():
-    row = R.build_row(healthy_guest(cmdline="ro quiet", reboot_required=True))
+    row = R.build_row(healthy_guest(cmdline="ro quiet", reboot_required=True, kernel_args_missing=["pci=realloc"]))
     assert row["status"] == "degraded" and row["kernel_args"] == [{"arg": "pci=realloc", "in_effect": False}]
 
 
-def test_an_argument_counts_as_in_effect_as_the_kernel_compares_it():
-    """The kernel and grub_cmdline take nvidia-drm.modeset=1 and nvidia_drm.modeset=1 for one
-    parameter; the report does too (it said 'not in effect' and called the guest misconfigured)."""
-    # Blanks inside double quotes do not split an argument: pci=realloc here is part of dyndbg's value.
-    row = R.build_row(healthy_guest(cmdline='ro quiet nvidia_drm.modeset=1 dyndbg="file x.c pci=realloc"',
-                                    kernel_args=["nvidia-drm.modeset=1", "pci=realloc"]))
-    assert [a["in_effect"] for a in row["kernel_args"]] == [True, False]
-    row = R.build_row(healthy_guest(cmdline="ro quiet nvidia_drm.modeset=1", kernel_args=["nvidia-drm.modeset=1"]))
-    assert row["status"] == "ok" and row["kernel_args"] == [{"arg": "nvidia-drm.modeset=1", "in_effect": True}]
+# Issue #28: the role and the report agree, because the report shows the role's answer. Before,
+# the report compared one argument at a time and marked both of these "in effect": the 4 pages
+# on that command line are 2M pages (hugepages= belongs to the hugepagesz= before it).
+@pytest.mark.parametrize("args, remove, running, missing, present", [
+    (["hugepagesz=1G", "hugepages=4"], [], "ro hugepagesz=2M hugepages=4 hugepagesz=1G",
+     ["hugepagesz=1G", "hugepages=4"], []),
+    (["nvidia-drm.modeset=1"], [], "ro quiet nvidia_drm.modeset=1", [], []),
+    (["pci=realloc"], ["nomodeset"], "ro quiet pci=realloc nomodeset", [], ["nomodeset"]),
+])
+def test_the_report_shows_the_roles_answer_about_the_kernel_arguments(args, remove, running, missing, present):
+    import base64
+    from ansible_collections.passthrough.nvidia.plugins.module_utils import driver_changes
+    state = {"contents": {"/proc/cmdline": {"exists": True, "b64": base64.b64encode(running.encode()).decode()}}}
+    role = driver_changes.changes(state, kernel_args=args, kernel_args_remove=remove,
+                                  grub_file="/etc/default/grub.d/90-passthrough-nvidia.cfg")
+    assert (role["kernel_args_missing"], role["kernel_args_still_present"]) == (missing, present)
+    row = R.build_row(healthy_guest(kernel_args=args, cmdline=running, kernel_args_missing=role["kernel_args_missing"],
+                                    kernel_args_still_present=role["kernel_args_still_present"]))
+    shown = [a["arg"] for a in row["kernel_args"] if a["in_effect"] is False]
+    assert shown == missing + present
+    assert row["status"] == ("misconfigured" if missing or present else "ok")
+    for arg in present:
+        assert "%s (still present, removed by the role)" % arg in R.markdown([row], R.build([])[1], "t", "site.yml")
 
 
 def test_corrected_ecc_errors_degrade():
@@ -232,8 +251,8 @@ def test_a_reason_that_begins_with_a_command_keeps_its_case():
 def driver_result(**kw):
     result = {"smi": {"skipped": True, "changed": False}, "compute": None,
               "dmesg": real_result("dmesg_check.out"), "kernel_args": ["pci=realloc"],
-              "cmdline": "BOOT_IMAGE=/vmlinuz ro pci=realloc\n",
-              "rebooted": False, "reboot_required": False, "reboot_reasons": []}
+              "cmdline": "BOOT_IMAGE=/vmlinuz ro pci=realloc\n", "kernel_args_missing": [],
+              "kernel_args_still_present": [], "rebooted": False, "reboot_required": False, "reboot_reasons": []}
     result.update(kw)
     return result
 
