@@ -93,6 +93,12 @@ def _url(name, value):
         return ""
     if not URL.match(value) or CONTROL.search(value):
         return ("%s: %s is not an http or https URL without blanks or control characters." % (name, _show(_mask(value))))
+    # user:p@ss@host: the URL ends its credentials at the first '@' (the password would become
+    # part of the host name); apt and the key download need the '@' percent-encoded (issue #30).
+    authority = value.split("://", 1)[1].split("/", 1)[0]
+    if authority.count("@") > 1:
+        return ("%s: the credentials in %s contain a raw '@'; percent-encode it as %%40 (user:p%%40ss@host). Nothing "
+                "was changed." % (name, _show(re.sub(r"(?<=://)[^/]*@", "<credentials>@", value))))
     return ""
 
 

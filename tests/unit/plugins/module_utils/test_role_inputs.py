@@ -96,3 +96,11 @@ def test_unknown_prefixed_variables_are_warned_about_and_others_ignored():
 def test_an_unset_optional_variable_is_no_error():
     values = dict(defaults("nvidia_driver"), nvidia_driver_expected_gpus=None)
     assert RI.check("nvidia_driver", options("nvidia_driver"), values) == ([], [])
+
+
+def test_a_raw_at_sign_in_the_credentials_is_refused_without_showing_them():
+    # Issue #30: "user:p@ss@mirror" split the URL at the first '@'.
+    errors, _w = RI.check("cuda_repo", options("cuda_repo"), {"cuda_repo_base_url": "http://user:p@ss@mirror/cuda/repos"})
+    assert len(errors) == 1 and "contain a raw '@'; percent-encode it as %40" in errors[0]
+    assert "p@ss" not in errors[0] and "<credentials>@" in errors[0]
+    assert RI.check("cuda_repo", options("cuda_repo"), {"cuda_repo_base_url": "http://user:p%40ss@mirror/cuda/repos"})[0] == []
