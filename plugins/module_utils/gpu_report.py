@@ -93,7 +93,11 @@ def _result(value):
 # Every text taken from it loses its control characters (C0, DEL, C1: terminal escapes, and the
 # newlines that would start a row of their own), and each value is type-checked; a guest whose data
 # is malformed gets a row saying so, and the other rows are written.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Control characters, and Unicode's format characters (category Cf: bidi overrides and isolates,
+# zero-width spaces and joiners, the BOM), which can make a guest's text read other than it is
+# ("Trojan Source", CVE-2021-42574) in a report or a terminal (issue #30).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                      "\u2066-\u206f\ufeff\ufff9-\ufffb]")
 
 
 def _text(value, limit=2000):

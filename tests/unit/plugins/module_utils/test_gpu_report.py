@@ -641,3 +641,15 @@ def test_each_new_nvidia_smi_reason_has_its_status_also_when_it_stopped_the_run(
     row = R.build_row(healthy_guest(smi=smi_failure(reason, msg), completed=False,
                                     failure={"task": "Check the GPUs with nvidia-smi", "msg": msg}))
     assert row["status"] == status and row["status_reason"].endswith(msg)
+
+
+def test_bidi_and_zero_width_characters_of_a_guest_never_reach_the_report():
+    # Issue #30: a guest's "OK\u202e..." could make a line read as something else.
+    import unicodedata
+    tricky = "GPU ok\u202edeliaf\u202c \u200bsilent\u2066x\u2069\ufeff"
+    row = R.build_row(healthy_guest(smi=smi_failure("unknown", tricky), completed=False,
+                                    failure={"task": "t", "msg": tricky}))
+    md = R.markdown([row], R.build([])[1], "t", "site.yml")
+    js = "".join(R.render([row], R.build([])[1], ["json"], "t", "site.yml").values())
+    for text in (row["status_reason"], md, js):
+        assert not [c for c in text if unicodedata.category(c) == "Cf"], repr(text)
