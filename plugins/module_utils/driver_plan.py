@@ -138,8 +138,8 @@ def validate_driver_input(flavour, branch, package_set):
         errors.append("nvidia_driver_kernel_module is %r; it must be one of %s."
                       % (flavour, ", ".join(FLAVOURS)))
     b = str(branch) if branch is not None else ""
-    if not (b in ("", "auto") or BRANCH_RE.match(b) or DRIVER_VERSION_RE.match(b)):
-        errors.append("nvidia_driver_branch is %r; it must be auto, a branch such as \"580\" or a driver version"
+    if not (b in ("", "auto", "latest") or BRANCH_RE.match(b) or DRIVER_VERSION_RE.match(b)):
+        errors.append("nvidia_driver_branch is %r; it must be auto, latest, a branch such as \"580\" or a driver version"
                       " such as \"580.105.08\" (quoted: YAML reads 580.10 as a number)." % (branch,))
     if package_set not in PACKAGE_SETS:
         errors.append("nvidia_driver_package_set is %r; it must be one of %s."
@@ -152,7 +152,8 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
     """What the driver role installs on a guest, and what must change there.
 
     release: the Debian codename; gpus: guest_facts' pci_gpus; flavour: auto|open|proprietary;
-    branch: auto, a branch ("580") or a driver version ("580.105.08"); package_set: compute|full|
+    branch: auto (the newest fitting branch when no driver is installed, else the installed branch),
+    latest (always the newest fitting branch), a branch ("580") or a driver version ("580.105.08"); package_set: compute|full|
     desktop; offered: {package: [versions NVIDIA's repository offers on the guest]} for the two
     kernel-module packages; pinning: the names of the pinning packages the guest's apt knows;
     installed: ansible_facts.packages.
@@ -162,7 +163,7 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
     (what differs on the guest, in words; empty when converged), reasons (why each choice)."""
     offered = offered or {}
     pinning = [p for p in (pinning or []) if isinstance(p, str)]
-    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "", "module_package": "",
+    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "", "upgrade_available": None, "module_package": "",
             "pin_package": "", "pin_remove": [], "packages": [], "remove": [], "changes": [], "reasons": [],
             "branches_offered": {}}
     errors = validate_driver_input(flavour, branch, package_set)
@@ -219,7 +220,8 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
     # GPU's last branch; or the one asked for, if the repository and the GPUs allow it.
     limits = [(int(x["last_branch"]), g) for g, x in zip(gpus, gens) if x["last_branch"]]
     limit = min(limits, key=lambda t: t[0]) if limits else None
-    b = "" if branch in (None, "", "auto") else str(branch)
+    latest = branch == "latest"
+    b = "" if branch in (None, "", "auto", "latest") else str(branch)
     repo = "NVIDIA's %s repository on this guest" % rel["repo_dir"]
     offered_txt = ", ".join(have) if have else "none"
     if limit and limit[0] < 525:
@@ -241,10 +243,22 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
                              % (_gpu_names([limit[1]]), _title(limit[1]["generation"]), limit[0], repo, limit[0],
                                 module_pkg, offered_txt, rel["description"], limit[0]))
             return plan
-        plan["branch"] = fitting[-1]
-        plan["reasons"].append("branch %s: %s" % (plan["branch"], (
-            "the last branch for %s" % _title(limit[1]["generation"])) if limit else
-            "the newest branch %s offers with %s modules" % (repo, fl)))
+        # auto chooses when no driver is installed; afterwards the installed branch stays (a newly
+        # published branch must not upgrade, and reboot, a whole fleet on an unrelated run: issue
+        # #30). Updates within the branch still come; a newer branch is said, not installed.
+        kept = "" if latest else installed_driver_branch(installed)
+        if kept and kept in fitting:
+            plan["branch"] = kept
+            newer = [x for x in fitting if int(x) > int(kept)]
+            plan["upgrade_available"] = newer[-1] if newer else None
+            plan["reasons"].append("branch %s: the installed branch (auto keeps it%s)" % (
+                kept, "; %s offers branch %s: set nvidia_driver_branch: '%s' to upgrade" % (repo, newer[-1], newer[-1])
+                if newer else ""))
+        else:
+            plan["branch"] = fitting[-1]
+            plan["reasons"].append("branch %s: %s" % (plan["branch"], (
+                "the last branch for %s" % _title(limit[1]["generation"])) if limit else
+                "the newest branch %s offers with %s modules" % (repo, fl)))
     else:
         want = b.split(".", 1)[0]
         if limit and int(want) > limit[0]:

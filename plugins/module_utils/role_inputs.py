@@ -37,7 +37,7 @@ class _OneOf(object):
 
 
 # What the driver plan takes (driver_plan's own patterns: one definition of a branch and a version).
-BRANCH = _OneOf(("auto",), BRANCH_RE, DRIVER_VERSION_RE)
+BRANCH = _OneOf(("auto", "latest"), BRANCH_RE, DRIVER_VERSION_RE)
 MIN_VERSION = _OneOf(("",), BRANCH_RE, DRIVER_VERSION_RE)
 TOOLKIT = _OneOf(("auto",), TOOLKIT_VERSION_RE)
 FINGERPRINT = re.compile(r"^([0-9A-F]{40}|[0-9A-F]{64})$")
@@ -170,7 +170,8 @@ CHECKS = {
     "cuda_repo_cache_valid_time": _not_negative,
     "cuda_repo_lock_timeout": _not_negative,
     "cuda_repo_retry_delay": _not_negative,
-    "nvidia_driver_branch": _pattern(BRANCH, 'auto, a driver branch ("580") or a driver version ("580.105.08"), quoted'),
+    "nvidia_driver_branch": _pattern(BRANCH, 'auto, latest, a driver branch ("580") or a driver version ("580.105.08"), '
+                                             'quoted'),
     "nvidia_driver_min_version": _pattern(MIN_VERSION, 'empty, a branch ("570") or a driver version ("570.86.15"), quoted'),
     "nvidia_driver_toolkit_version": _pattern(_OneOf(("", "auto"), TOOLKIT_VERSION_RE),
                                               'empty, auto or a CUDA version MAJOR.MINOR ("13.5"), quoted'),

@@ -257,3 +257,39 @@ def test_the_toolkit_plan_names_the_gpus_architecture(device, archs):
 
 def test_two_generations_compile_for_both():
     assert dp.gpu_archs([{"address": "a", "device": "0x2330"}, {"address": "b", "device": "0x1eb8"}]) == ["sm_75", "sm_90"]
+
+
+# Issue #30, item 9: auto chooses when no driver is installed; a branch published later does not
+# upgrade (and reboot) a converged fleet on an unrelated run. The plan says an upgrade is there.
+def open_580():
+    v = "580.105.08-1"
+    return installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
+                     ("nvidia-driver-pinning-580", "580-5"))
+
+
+def test_auto_keeps_the_installed_branch_and_says_a_newer_one_is_offered():
+    p = plan(["hopper"], installed=open_580())
+    assert (p["branch"], p["debian_version"], p["upgrade_available"], p["changes"]) == ("580", "580.105.08-1", "595", [])
+    assert "the installed branch (auto keeps it" in p["reasons"][-1] and "nvidia_driver_branch: '595'" in p["reasons"][-1]
+
+
+def test_auto_on_a_guest_without_a_driver_takes_the_newest_branch():
+    p = plan(["hopper"])
+    assert (p["branch"], p["upgrade_available"]) == ("595", None)
+
+
+def test_asking_for_the_newer_branch_upgrades():
+    p = plan(["hopper"], branch="595", installed=open_580())
+    assert p["branch"] == "595" and "install nvidia-driver-pinning-595" in p["changes"]
+
+
+def test_an_installed_branch_the_repository_no_longer_offers_is_not_kept():
+    v = "570.1.1-1"
+    have = installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-driver-pinning-570", "570-5"))
+    assert plan(["hopper"], installed=have)["branch"] == "595"
+
+
+def test_latest_follows_the_newest_branch():
+    p = plan(["hopper"], branch="latest", installed=open_580())
+    assert p["branch"] == "595" and "install nvidia-driver-pinning-595" in p["changes"]
+    assert dp.validate_driver_input("auto", "latest", "compute") == []

@@ -38,8 +38,8 @@ def test_the_defaults_pass(role):
     ("nvidia_driver", "nvidia_driver_min_version", 570.86, "is the number 570.86"),
     ("cuda_toolkit", "cuda_toolkit_version", "13", "is not auto or a CUDA version MAJOR.MINOR"),
     ("cuda_toolkit", "cuda_toolkit_version", "latest", "is not auto or a CUDA version MAJOR.MINOR"),
-    ("nvidia_driver", "nvidia_driver_branch", "R580", "is not auto, a driver branch"),
-    ("nvidia_driver", "nvidia_driver_branch", "580; reboot", "is not auto, a driver branch"),
+    ("nvidia_driver", "nvidia_driver_branch", "R580", "is not auto, latest, a driver branch"),
+    ("nvidia_driver", "nvidia_driver_branch", "580; reboot", "is not auto, latest, a driver branch"),
     ("nvidia_driver", "nvidia_driver_min_version", "latest", "is not empty, a branch"),
     # Kernel arguments given as a string, or with a blank inside one.
     ("nvidia_driver", "nvidia_driver_kernel_args", "pci=realloc iommu=pt", "is the string 'pci=realloc iommu=pt', not a list"),
