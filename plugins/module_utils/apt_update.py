@@ -18,10 +18,24 @@ __metaclass__ = type
 import re
 
 # Kinds, most specific first: the role says a different thing for each.
-KINDS = ("ok", "lock", "key_unknown", "bad_signature", "hash_mismatch", "unreachable", "other_source", "failed")
+KINDS = ("ok", "lock", "no_space", "http_error", "key_unknown", "not_valid_yet", "bad_signature", "hash_mismatch",
+         "unreachable", "other_source", "failed")
 
 LOCK = re.compile(r"Could not get lock (\S*/lists/lock)\.?(?: It is held by process (\d+) \(([^)]*)\))?")
 NO_PUBKEY = re.compile(r"NO_PUBKEY ([0-9A-F]{16})")
+# Debian 13's apt verifies with sqv, which names the whole fingerprint (recorded with apt 3.0:
+# "Sub-process /usr/bin/sqv returned an error code (1), error message is: Missing key <40 hex>,
+# which is needed to verify signature.").
+MISSING_KEY = re.compile(r"Missing key ([0-9A-F]{40}|[0-9A-F]{64})\b")
+# An HTTP status for the repository's index (apt 2.6 and 3.0, recorded: "Err:1 URL  InRelease\n  503
+# Service Unavailable [IP: ...]"; apt then also says "The repository '... InRelease' is not signed":
+# it never got a signed file, which is no signature problem).
+HTTP_STATUS = re.compile(r"\s(401|403|404|407|408|429|5\d\d)\s+([A-Z][A-Za-z -]*?)\s*(?:\[IP:|$)")
+# apt 2.6, recorded with a full /var/lib/apt/lists: "Error writing to file - write (28: No space left on device)".
+NO_SPACE = re.compile(r"No space left on device|\(28: ")
+# apt's own text (apt-pkg/acquire-item.cc): "Release file for URL is not valid yet (invalid for another
+# 2h 4min 1s). Updates for this repository will not be applied."
+NOT_VALID_YET = re.compile(r"is not valid yet \(invalid for another ([^)]*)\)")
 # apt: "W: GPG error: URL  Release: The following signatures were invalid: BADSIG ...", "E: The repository
 # 'URL  Release' is not signed.", "An error occurred during the signature verification".
 BAD_SIGNATURE = re.compile(r"BADSIG|signatures were invalid|is not signed|signature verification|EXPKEYSIG|REVKEYSIG")
@@ -63,7 +77,8 @@ def problem_lines(text):
 # apt's W: lines that say something failed; the others are notes (credentials over plain http, a
 # target configured twice, ...) that do not stop apt from using the repository.
 FAILED_WARNING = re.compile(r"^W: (Failed to fetch|GPG error|The repository .* (is not signed|does not have a Release file)|"
-                            r"An error occurred during the signature verification|Some index files failed)")
+                            r"An error occurred during the signature verification|OpenPGP signature verification failed|"
+                            r"Some index files failed)")
 
 
 def is_failure(line):
@@ -97,8 +112,20 @@ def classify(rc, output, repository_url=""):
         return result
     text = " ".join(ours)
     key = NO_PUBKEY.search(text)
-    if key:
-        result.update(kind="key_unknown", key_id=key.group(1))
+    fpr = MISSING_KEY.search(text)
+    status = HTTP_STATUS.search(text)
+    clock = NOT_VALID_YET.search(text)
+    result["http_status"] = None
+    if NO_SPACE.search(text) or (not ours and NO_SPACE.search(" ".join(lines))):
+        result["kind"] = "no_space"
+    elif status:
+        # Before the signature checks: apt's "is not signed" then only means it got no file.
+        result.update(kind="http_error", http_status="%s %s" % (status.group(1), status.group(2).strip()))
+    elif key or fpr:
+        result.update(kind="key_unknown", key_id=key.group(1) if key else fpr.group(1)[-16:],
+                      key_fingerprint=fpr.group(1) if fpr else None)
+    elif clock:
+        result.update(kind="not_valid_yet", valid_in=clock.group(1))
     elif BAD_SIGNATURE.search(text):
         result["kind"] = "bad_signature"
     elif HASH.search(text):
@@ -159,9 +186,30 @@ def message(c, repository_url, rc, output, key_url="", published=None, pinned=""
                 "verification). Nothing of it was trusted; try again later, and check the mirror if it stays." % head)
     if kind == "unreachable":
         return ("%s Check that the repository is reachable from the guest (proxy, DNS, firewall, credentials)." % head)
+    if kind == "no_space":
+        return ("%s The disk holding apt's lists (/var) is full: apt could not write the index. Free space on /var "
+                "(`apt-get clean`, `journalctl --vacuum-size=...`) and run the play again; nothing was trusted or "
+                "changed for good." % head)
+    if kind == "http_error":
+        code = (c.get("http_status") or "").split(" ", 1)[0]
+        why = {"401": "the server wants credentials, or refused the ones given: check the user and password in "
+                      "cuda_repo_base_url (apt reads them from cuda_repo_auth_file)",
+               "403": "the server (or a proxy between) refuses this guest: check the mirror's access rules and "
+                      "the proxy's",
+               "404": "there is no repository at that URL: check cuda_repo_base_url and the release directory",
+               "407": "a proxy wants credentials: set them in apt's proxy configuration"}.get(
+                   code, "the server or a proxy failed for now (a server error is retried once); try again later")
+        return ("%s The server answered HTTP %s for the repository's index: %s. This is not a signature problem: apt "
+                "got no file to verify (its 'is not signed' follows from that)." % (head, c.get("http_status"), why))
+    if kind == "not_valid_yet":
+        return ("%s The repository's Release file is dated in the guest's future (valid in %s): the guest's clock is "
+                "behind. Set the clock (timedatectl set-ntp true, or the VM's RTC on the host), then run the play "
+                "again; nothing was trusted." % (head, c.get("valid_in")))
     return head
 
 
 def transient(c):
-    """A failure worth one more try: files that do not match their checksums (a mirror mid-sync)."""
-    return c["kind"] == "hash_mismatch"
+    """A failure worth one more try: files that do not match their checksums (a mirror mid-sync),
+    a server error or a time-out of the server (HTTP 5xx, 408, 429)."""
+    code = (c.get("http_status") or " ").split(" ", 1)[0]
+    return c["kind"] == "hash_mismatch" or (c["kind"] == "http_error" and (code.startswith("5") or code in ("408", "429")))

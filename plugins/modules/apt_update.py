@@ -98,7 +98,10 @@ cache_updated:
   type: bool
 kind:
   description: What happened - C(ok), C(other_source) (another source failed; NVIDIA's was read), C(lock),
-    C(key_unknown), C(bad_signature), C(hash_mismatch), C(unreachable), C(failed).
+    C(no_space) (the lists' disk is full), C(http_error) (an HTTP status for the index - 401, 403, 404, 407,
+    5xx - which apt follows with "is not signed"; 5xx are retried), C(key_unknown) (NO_PUBKEY, or sqv's
+    "Missing key"), C(not_valid_yet) (the guest's clock is behind), C(bad_signature), C(hash_mismatch),
+    C(unreachable), C(failed).
   returned: always
   type: str
 rc:
