@@ -163,7 +163,8 @@ def plan_driver(release, gpus, flavour="auto", branch="auto", package_set="compu
     (what differs on the guest, in words; empty when converged), reasons (why each choice)."""
     offered = offered or {}
     pinning = [p for p in (pinning or []) if isinstance(p, str)]
-    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "", "upgrade_available": None, "module_package": "",
+    plan = {"error": "", "gpus": describe_gpus(gpus), "flavour": "", "branch": "", "version": "", "debian_version": "",
+            "upgrade_available": None, "module_package": "",
             "pin_package": "", "pin_remove": [], "packages": [], "remove": [], "changes": [], "reasons": [],
             "branches_offered": {}}
     errors = validate_driver_input(flavour, branch, package_set)
