@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 import subprocess
 
@@ -133,12 +134,41 @@ def judge(rc, stdout, stderr, timed_out, timeout, python, cuda_gpus=None):
     return res
 
 
+def owner(python):
+    """(uid, gid, path) of the first of the interpreter, its directory and the directory above (a
+    virtualenv's bin/python is a link to the system's Python, owned by root; the venv is the
+    user's) that root does not own, or None when root owns them all."""
+    here = os.path.abspath(python)
+    for path in (here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_uid != 0:
+            return st.st_uid, st.st_gid, path
+    return None
+
+
+def _drop_to(uid, gid):
+    def drop():  # pragma: no cover - runs in the forked child; tested end to end
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    return drop
+
+
 def run(python, timeout, cuda_gpus=None):
-    """Runs SCRIPT in ``python`` with ``timeout`` seconds (the child is killed after it)."""
+    """Runs SCRIPT in ``python`` with ``timeout`` seconds (the child is killed after it) and, when
+    the module runs as root and the user's interpreter is not root's, as the interpreter's owner:
+    a .pth or sitecustomize in a user's virtualenv never runs as root (issue #30)."""
+    who = owner(python) if os.geteuid() == 0 else None
     try:
-        out = subprocess.run([python, "-c", SCRIPT], capture_output=True, text=True, timeout=timeout, check=False)
+        out = subprocess.run([python, "-c", SCRIPT], capture_output=True, text=True, timeout=timeout,
+                             check=False, preexec_fn=_drop_to(who[0], who[1]) if who else None)
     except subprocess.TimeoutExpired:
         return judge(None, "", "", True, timeout, python, cuda_gpus)
     except OSError as e:
         return judge(None, "", "%s" % e, False, timeout, python, cuda_gpus)
-    return judge(out.returncode, out.stdout, out.stderr, False, timeout, python, cuda_gpus)
+    res = judge(out.returncode, out.stdout, out.stderr, False, timeout, python, cuda_gpus)
+    res["run_as"] = ("uid %d (owner of %s)" % (who[0], who[2])) if who else "uid %d" % os.geteuid()
+    return res

@@ -49,6 +49,9 @@ options:
         (C(torch_missing), C(torch_cpu_only), C(torch_no_cuda), C(torch_error), C(torch_wrong), C(torch_count),
         C(torch_hung), C(python_failed)).
       - Off when not given.
+      - Run as root (become), the check runs as the owner of the interpreter or of its virtualenv when that is
+        not root, so that code of the user's environment (a C(.pth), a C(sitecustomize)) never runs as root; the
+        result's C(run_as) says which user ran it.
     type: path
 attributes:
   check_mode:

@@ -81,3 +81,46 @@ def test_untrusted_output_is_cleaned():
               "devices": [{"index": 0, "name": "GPU\x07\x1b]0;x", "ok": True, "seconds": 0.1}]}
     r = tc.judge(0, "noise\n" + json.dumps(answer), "", False, 30, "/py", cuda_gpus=1)
     assert r["status"] == "ok" and "\x1b" not in r["version"] and "\x07" not in r["devices"][0]["name"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping to another user needs root, as the module runs")
+def test_a_users_virtualenv_never_runs_as_root():
+    # Issue #30: a .pth in a venv owned by nobody ran as uid 0. (Not pytest's tmp_path: its
+    # parent is root's alone, and the user must reach the venv.)
+    import pathlib
+    import pwd
+    import shutil
+    import subprocess as sp
+    import sys as _sys
+    import tempfile
+    nobody = pwd.getpwnam("nobody")
+    tmp_path = pathlib.Path(tempfile.mkdtemp(prefix="torch-owner-"))
+    tmp_path.chmod(0o755)
+    try:
+        _users_venv(tmp_path, nobody, sp, _sys)
+    finally:
+        shutil.rmtree(str(tmp_path))
+
+
+def _users_venv(tmp_path, nobody, sp, _sys):
+    venv = tmp_path / "venv"
+    # Debian's own Python: one the user can run (the test runner's may live in root's home).
+    sp.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    seen.chmod(0o777)
+    (site / "zz-probe.pth").write_text("import os; open(%r, 'w').write(str(os.getuid()))\n" % str(seen / "uid"))
+    for path in [venv] + list(venv.rglob("*")):
+        os.lchown(str(path), nobody.pw_uid, nobody.pw_gid)
+    res = tc.run(str(venv / "bin" / "python"), 60)
+    assert (seen / "uid").read_text() == str(nobody.pw_uid)
+    assert res["run_as"].startswith("uid %d (owner of " % nobody.pw_uid)
+    assert res["reason"] == "torch_missing"
+
+
+def test_roots_interpreter_runs_as_is():
+    import sys as _sys
+    assert tc.owner("/usr/bin/python3") is None or os.stat("/usr/bin").st_uid != 0
+    res = tc.run(_sys.executable if os.geteuid() != 0 else "/usr/bin/python3", 60)
+    assert res["run_as"] == "uid %d" % os.geteuid()
