@@ -81,13 +81,10 @@ sanity: $(SANITY_VENV)/.installed
 unit:
 	pytest -q -n 2 tests/unit
 
+# Two lanes (the single-guest scenarios beside the others, on a server of their own), then the
+# VM alone: tests/run-molecule.sh.
 molecule:
-	@tests/repo/serve.sh start
-	@rc=0; for s in $(SCENARIOS); do \
-	  echo "== molecule test -s $$s"; t0=$$(date +%s); \
-	  if molecule test -s $$s; then echo "== $$s passed in $$(( $$(date +%s) - t0 ))s"; \
-	  else echo "== $$s FAILED"; rc=1; fi; \
-	done; tests/repo/serve.sh stop; exit $$rc
+	@tests/run-molecule.sh $(SCENARIOS)
 
 # The collection builds, and installs offline from the tarball into a fresh path where
 # ansible-doc finds every module and role.
