@@ -7,7 +7,7 @@
 # Each scenario's output goes to a log that is printed whole when its lane ends.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-SINGLE=" faults gpu_faulty toolkit_only unsupported "   # the second lane (own port)
+SINGLE=" faults bad_key gpu_faulty toolkit_only unsupported "   # the second lane (own port)
 ALONE=" vm "                                            # after both lanes
 SIDE_PORT=${TEST_REPO_SIDE_PORT:-8812}
 logs=$(mktemp -d)
