@@ -19,6 +19,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.passthrough.nvidia.plugins.module_utils import nvidia_support
+from ansible_collections.passthrough.nvidia.plugins.module_utils.untrusted import UNPRINTABLE
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import (
     CLASS_VERDICT,
     CLASS_RANK,
@@ -77,8 +78,6 @@ _ENUM = (r"pci (?P<epci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]): \[
          r"(?P<device>[0-9a-fA-F]{4})\]")
 # The PCI ID an NVRM message gives ("NVRM: The NVIDIA GPU 0000:01:00.0 (PCI ID: 10de:2b85)").
 _PCI_ID = re.compile(r"\(PCI ID: (?P<id>10[dD][eE]:[0-9a-fA-F]{4})\)")
-# Unicode format and control characters never reach a summary (a guest's log is untrusted).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 MESSAGE_CHARS = 200
 _NV_DEV = (r"(?:(?:nvidia|nouveau|NVRM: GPU) |nvidia: probe of )"
            r"(?P<npci>[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])")
@@ -112,8 +111,18 @@ def _fill(template, values):
 
 def _printable(msg):
     """A log line as a summary may quote it: no control or Unicode format characters, cut."""
-    text = _UNPRINTABLE.sub("", msg).strip()
+    text = UNPRINTABLE.sub("", msg).strip()
     return text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS - 3] + "..."
+
+
+def _advice(kind, device_id, values):
+    """What nvidia_support.py says the GPU needs, for a signature with ``advice`` (``device_id``:
+    the GPU's "10de:xxxx" as the log gave it, or None)."""
+    if kind == "gpu" and device_id:
+        return nvidia_support.gpu_driver_advice(device_id)
+    if kind == "legacy_branch" and values.get("legacy"):
+        return nvidia_support.legacy_branch_advice(values["legacy"])
+    return ""
 
 
 def _last_boot_start(text):
@@ -229,8 +238,7 @@ class Scanner(object):
         joined = "|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in parts)
         self._any = re.compile(joined)
         # Site signatures may match lines without any of the keywords: then every line
-        # goes through the full alternation.
-        self._prefilter = self._any
+        # goes through the full alternation (scan uses self._any as its prefilter).
         self._keywords = None if extra else KEYWORDS
 
     # ------------------------------------------------------------------
@@ -248,7 +256,7 @@ class Scanner(object):
             starts = _keyword_line_starts(text, self._keywords)
         else:
             starts, last_start = [], -1
-            for m in self._prefilter.finditer(text):
+            for m in self._any.finditer(text):
                 pos = m.start()
                 if pos < last_start:
                     continue
@@ -388,8 +396,7 @@ class Scanner(object):
         events = [ev for ev in events if not (
             ev[1] is not None and ev[1]["id"] == "bar_unassigned" and ev[6].get("pci") and ev[6].get("bar")
             and assigned.get((ev[6]["pci"].lower(), ev[6]["bar"]), -1) > ev[0])]
-        self._device_ids = device_ids
-        return self._group(events, nvidia_devices, self._ports_above(bridges, nvidia_devices))
+        return self._group(events, nvidia_devices, self._ports_above(bridges, nvidia_devices), device_ids)
 
     @staticmethod
     def _ports_above(bridges, nvidia_devices):
@@ -403,7 +410,7 @@ class Scanner(object):
                     ports.setdefault(key, (gpu, full))
         return ports
 
-    def _group(self, events, nvidia_devices, ports):
+    def _group(self, events, nvidia_devices, ports, device_ids):
         single = list(nvidia_devices)[0] if len(nvidia_devices) == 1 else None
         seen = set(ev[1]["id"] for ev in events if ev[1] is not None)
         groups = {}
@@ -445,10 +452,10 @@ class Scanner(object):
             g["count"] += 1
             if len(g["lines"]) < MAX_LINES_KEPT:
                 g["lines"].append(raw)
-        findings = [self._finding(groups[gid], nvidia_devices) for gid in order]
+        findings = [self._finding(groups[gid], nvidia_devices, device_ids) for gid in order]
         return self._root_cause_first(findings)
 
-    def _finding(self, g, nvidia_devices):
+    def _finding(self, g, nvidia_devices, device_ids):
         key = g["key"]
         pci = nvidia_devices.get(key, key) if key else None
         if pci and len(pci) == 10:
@@ -466,7 +473,7 @@ class Scanner(object):
                 "id": s["id"], "class": s["class"], "severity": g.get("severity") or s["severity"], "role": s["role"],
                 "summary": _fill(s["summary"], values), "remediation": _fill(s["remediation"], values),
             }
-            advice = self._advice(s.get("advice"), key, values)
+            advice = _advice(s.get("advice"), device_ids.get(key), values)
             if advice:
                 f["remediation"] = "%s %s" % (f["remediation"], advice)
                 f["advice"] = advice
@@ -481,15 +488,6 @@ class Scanner(object):
         if pci:
             f["pci_bus_id"] = pci
         return f
-
-    def _advice(self, kind, key, values):
-        """What nvidia_support.py says the GPU needs, for a signature with ``advice``."""
-        if kind == "gpu":
-            dev = (getattr(self, "_device_ids", None) or {}).get(key)
-            return nvidia_support.gpu_driver_advice(dev) if dev else ""
-        if kind == "legacy_branch" and values.get("legacy"):
-            return nvidia_support.legacy_branch_advice(values["legacy"])
-        return ""
 
     @staticmethod
     def _xid_finding(g, gpu):

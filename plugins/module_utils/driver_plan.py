@@ -46,12 +46,8 @@ def parse_pci_id(value):
 def gpu_generation(device_id):
     """The generation name of an NVIDIA PCI device id, or 'unknown'."""
     dev = parse_pci_id(device_id)
-    if dev is None:
-        return "unknown"
-    for low, high, name in ns.PCI_DEVICE_RANGES:
-        if low <= dev <= high:
-            return name
-    return "unknown"
+    gen = ns.generation_by_id(dev) if dev is not None else None
+    return gen["name"] if gen else "unknown"
 
 
 def upstream_version(version):

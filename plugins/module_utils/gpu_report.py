@@ -22,6 +22,7 @@ import tempfile
 from ansible_collections.passthrough.nvidia.plugins.module_utils.cuda_probe import REASON_KIND as COMPUTE_REASON_KIND
 from ansible_collections.passthrough.nvidia.plugins.module_utils.dmesg_catalog import SIGNATURES, XIDS
 from ansible_collections.passthrough.nvidia.plugins.module_utils.nvidia_smi import REASON_KIND as SMI_REASON_KIND
+from ansible_collections.passthrough.nvidia.plugins.module_utils.untrusted import UNPRINTABLE
 
 SCHEMA = 1
 
@@ -93,11 +94,8 @@ def _result(value):
 # Every text taken from it loses its control characters (C0, DEL, C1: terminal escapes, and the
 # newlines that would start a row of their own), and each value is type-checked; a guest whose data
 # is malformed gets a row saying so, and the other rows are written.
-# Control characters, and Unicode's format characters (category Cf: bidi overrides and isolates,
-# zero-width spaces and joiners, the BOM), which can make a guest's text read other than it is
-# ("Trojan Source", CVE-2021-42574) in a report or a terminal (issue #30).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                      "\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# What a guest's text loses before the report shows it (control and Unicode format characters).
+_CONTROL = UNPRINTABLE
 
 
 def _text(value, limit=2000):

@@ -299,10 +299,7 @@ def classify_failure(rc, output, module_version=None):
             "fault: power cycle the host, check power and seating; replace the board if it "
             "recurs." % rc)
     if rc == RC_INFOROM or ("inforom" in low and "corrupt" in low):
-        return "inforom_corrupted", (
-            "nvidia-smi: the GPU's infoROM is corrupted (exit %d). The GPU may still work, but ECC "
-            "and other records are unreliable; have the board's infoROM reflashed or the board "
-            "replaced." % rc)
+        return _inforom("the GPU's infoROM is corrupted (exit %d)" % rc)
     if rc == RC_NVML_MISSING or "libnvidia-ml" in low or "nvml shared library not found" in low:
         return "library_missing", (
             "nvidia-smi cannot find the NVML library libnvidia-ml.so (exit %d): the driver's "
@@ -335,8 +332,19 @@ def classify_failure(rc, output, module_version=None):
     return reason, "nvidia-smi failed (exit %d: %s): %s. %s" % (rc, means, first, what)
 
 
+def _inforom(said):
+    """The verdict on a corrupted infoROM, whether nvidia-smi exited 14 or only warned (``said``)."""
+    return "inforom_corrupted", (
+        "nvidia-smi: %s. The GPU may still work, but its ECC, page retirement and other records are "
+        "unreliable: have the board's infoROM reflashed or the board replaced." % said)
+
+
+def _name(g):
+    return "GPU %s (%s, %s)" % (g.get("index"), g.get("pci_bus_id"), g.get("name"))
+
+
 def _names(gpus):
-    return "; ".join("GPU %s (%s, %s)" % (g.get("index"), g.get("pci_bus_id"), g.get("name")) for g in gpus)
+    return "; ".join(_name(g) for g in gpus)
 
 
 def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, lost=None, rc=0, output=""):
@@ -350,9 +358,7 @@ def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, l
         return classify_failure(rc, output)
     inforom = _INFOROM_WARNING.search(output or "")
     if inforom:
-        return "inforom_corrupted", (
-            "nvidia-smi: %s. The GPU may still work, but its ECC, page retirement and other records are "
-            "unreliable: have the board's infoROM reflashed or the board replaced." % inforom.group(0))
+        return _inforom(inforom.group(0))
     if not gpus and expected_gpus == 0:
         return None, None
     if not gpus:
@@ -380,8 +386,7 @@ def judge(gpus, expected_gpus=None, fail_on_ecc=True, min_driver_version=None, l
                     what.append("%d uncorrected ECC errors" % g["ecc_uncorrected"])
                 if (g.get("remapped_rows_failure") or "").lower() == "yes":
                     what.append("a failed row remapping")
-                parts.append("GPU %s (%s, %s) has %s" % (g.get("index"), g.get("pci_bus_id"), g.get("name"),
-                                                         " and ".join(what)))
+                parts.append("%s has %s" % (_name(g), " and ".join(what)))
             return "ecc_errors", (
                 "%s: this is a hardware fault of the GPU memory; no driver or configuration change "
                 "will fix it. Drain the GPU, reset it (power cycle the host) and replace the board if "

@@ -213,6 +213,12 @@ def generation_of(device_id):
             dev = int(text, 16)
         except ValueError:
             return None
+    return generation_by_id(dev)
+
+
+def generation_by_id(dev):
+    """The GENERATIONS row of an NVIDIA PCI device id (an int), or None: the one lookup of
+    PCI_DEVICE_RANGES (driver_plan.gpu_generation and the kernel-log advice use it)."""
     for low, high, name in PCI_DEVICE_RANGES:
         if low <= dev <= high:
             return GENERATION[name]

@@ -135,11 +135,15 @@ def installed(*pairs):
     return dict((n, [{"name": n, "version": v}]) for n, v in pairs)
 
 
+def open_converged(v, branch):
+    """A guest converged with the compute set and the open module at driver ``v`` of ``branch``."""
+    return installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
+                     ("nvidia-driver-pinning-%s" % branch, "%s-5" % branch))
+
+
 def open_595():
     """A guest converged with the defaults on a Hopper GPU (debian12): compute set, open, 595."""
-    v = "595.45.04-1"
-    return installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
-                     ("nvidia-driver-pinning-595", "595-5"))
+    return open_converged("595.45.04-1", "595")
 
 
 def test_a_converged_guest_has_no_changes():
@@ -262,9 +266,7 @@ def test_two_generations_compile_for_both():
 # Issue #30, item 9: auto chooses when no driver is installed; a branch published later does not
 # upgrade (and reboot) a converged fleet on an unrelated run. The plan says an upgrade is there.
 def open_580():
-    v = "580.105.08-1"
-    return installed(("nvidia-driver-cuda", v), ("nvidia-kernel-open-dkms", v), ("nvidia-persistenced", v),
-                     ("nvidia-driver-pinning-580", "580-5"))
+    return open_converged("580.105.08-1", "580")
 
 
 def test_auto_keeps_the_installed_branch_and_says_a_newer_one_is_offered():
